@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make                 modules for the running kernel, or for every target
+#                        kernel (build/<release>/) when it has no headers
+#   make KVER=<release>  modules for that installed kernel, in the tree
+#   make KDIR=<dir>      modules against that kernel build directory
+#   make kernels         modules for every target kernel (scripts/kernels)
+#   make user            libzeropool, tests and benchmarks (build/user/)
+#   make check           setup, lint, build, every test on both kernels
+#   make demo            setup, build, boot each kernel, show the modules
+#   make lint            checkpatch and sparse over our sources
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+KSRC := Kbuild include zeropool pagesplice ptshare bte_offload tests/modules
+
+CC ?= gcc
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -I$(TOP)/include -pthread
+
+ifneq ($(origin KVER)$(origin KDIR),filefile)
+HAVE_KDIR := 1
+else ifneq ($(wildcard $(KDIR)/Makefile),)
+HAVE_KDIR := 1
+endif
+
+.PHONY: all modules kernels user check demo lint setup install clean help
+
+ifeq ($(HAVE_KDIR),1)
+all: modules user
+else
+all: kernels user
+endif
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+# Out-of-tree modules build next to their sources; one mirror of symlinks
+# per kernel keeps the two kernels' objects apart.
+kernels:
+	@set -e; for k in $$(scripts/kernels); do \
+		out=$(BUILD)/$$k; mkdir -p $$out; \
+		for d in $(KSRC); do \
+			[ -e $(TOP)/$$d ] || continue; \
+			if [ -d $(TOP)/$$d ]; then cp -rsfT $(TOP)/$$d $$out/$$d; \
+			else ln -sf $(TOP)/$$d $$out/$$d; fi; \
+		done; \
+		find $$out -xtype l -delete; \
+		echo "== modules for $$k"; \
+		$(MAKE) -C /lib/modules/$$k/build M=$$out ZP_TEST_MODULES=$(ZP_TEST_MODULES) modules; \
+	done
+
+user:
+	$(MAKE) -C tests TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)"
+
+setup:
+	scripts/setup
+
+lint:
+	scripts/lint
+
+check: setup
+	$(MAKE) lint
+	$(MAKE) kernels ZP_TEST_MODULES=1
+	$(MAKE) user
+	tests/run
+
+demo: setup
+	$(MAKE) kernels
+	$(MAKE) user
+	scripts/demo
+
+install:
+	$(MAKE) -C $(KDIR) M=$(TOP) modules_install
+
+clean:
+	rm -rf $(BUILD)
+	-[ ! -f $(KDIR)/Makefile ] || $(MAKE) -C $(KDIR) M=$(TOP) clean
+
+help:
+	@sed -n '3,11s/^# \{0,1\}//p' Makefile

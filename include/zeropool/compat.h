@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every kernel API difference between the supported kernels (6.1 LTS and
+ * 6.12 LTS) lives in this file and nowhere else.
+ */
+#ifndef _ZEROPOOL_COMPAT_H
+#define _ZEROPOOL_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/shrinker.h>
+
+/* Highest order the buddy allocator hands out (inclusive). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define ZP_MAX_PAGE_ORDER	MAX_PAGE_ORDER
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define ZP_MAX_PAGE_ORDER	MAX_ORDER
+#else
+#define ZP_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#endif
+
+/* vm_flags became read-only to drivers in 6.3 (per-VMA locking). */
+static inline void zp_vm_flags_set(struct vm_area_struct *vma,
+				   vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/*
+ * Shrinkers are allocated by the core since 6.7; before that the caller
+ * embedded a struct shrinker.  zp_shrinker_create() hides both.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+static inline struct shrinker *
+zp_shrinker_create(const char *name,
+		   unsigned long (*count)(struct shrinker *,
+					  struct shrink_control *),
+		   unsigned long (*scan)(struct shrinker *,
+					 struct shrink_control *))
+{
+	struct shrinker *s = shrinker_alloc(0, "%s", name);
+
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = DEFAULT_SEEKS;
+	shrinker_register(s);
+	return s;
+}
+
+static inline void zp_shrinker_destroy(struct shrinker *s)
+{
+	shrinker_free(s);
+}
+#else
+#include <linux/slab.h>
+
+static inline struct shrinker *
+zp_shrinker_create(const char *name,
+		   unsigned long (*count)(struct shrinker *,
+					  struct shrink_control *),
+		   unsigned long (*scan)(struct shrinker *,
+					 struct shrink_control *))
+{
+	struct shrinker *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = DEFAULT_SEEKS;
+	if (register_shrinker(s, "%s", name)) {
+		kfree(s);
+		return NULL;
+	}
+	return s;
+}
+
+static inline void zp_shrinker_destroy(struct shrinker *s)
+{
+	unregister_shrinker(s);
+	kfree(s);
+}
+#endif
+
+#endif /* _ZEROPOOL_COMPAT_H */

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pool: per-node lists of zeroed order-0 pages with a small per-CPU
+ * cache in front, so that concurrent faults on different CPUs do not meet
+ * on one lock.  Every page held (zeroed, dirty or cached) is counted in
+ * zp_held, which zp_reserve() never lets exceed max_pages.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/local_lock.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+
+#include "zeropool.h"
+
+#define ZP_PCP_MAX	32
+#define ZP_PCP_BATCH	16
+
+struct zp_pcp {
+	local_lock_t lock;	/* protects count and pages[] */
+	unsigned int count;
+	struct page *pages[ZP_PCP_MAX];
+};
+
+static DEFINE_PER_CPU(struct zp_pcp, zp_pcp) = {
+	.lock = INIT_LOCAL_LOCK(lock),
+};
+
+struct zp_node *zp_nodes[MAX_NUMNODES];
+atomic_long_t zp_held = ATOMIC_LONG_INIT(0);
+
+DEFINE_PER_CPU(u64, zp_hits);
+DEFINE_PER_CPU(u64, zp_misses);
+atomic64_t zp_given_back;
+atomic64_t zp_freed_full;
+
+bool zp_reserve(unsigned long nr)
+{
+	long max = READ_ONCE(zp_tun.max_pages);
+	long cur = atomic_long_read(&zp_held);
+
+	do {
+		if (cur + (long)nr > max)
+			return false;
+	} while (!atomic_long_try_cmpxchg(&zp_held, &cur, cur + nr));
+	return true;
+}
+
+void zp_unreserve(unsigned long nr)
+{
+	atomic_long_sub(nr, &zp_held);
+}
+
+/* @pages were reserved with zp_reserve() and are zero. */
+void zp_node_add_zeroed(struct zp_node *node, struct list_head *pages,
+			unsigned long nr)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&node->lock, flags);
+	list_splice_tail_init(pages, &node->zeroed);
+	node->nr_zeroed += nr;
+	spin_unlock_irqrestore(&node->lock, flags);
+}
+
+unsigned long zp_node_take_dirty(struct zp_node *node, struct list_head *out,
+				 unsigned long max)
+{
+	unsigned long flags, n = 0;
+
+	spin_lock_irqsave(&node->lock, flags);
+	while (n < max && node->nr_dirty) {
+		list_move_tail(node->dirty.next, out);
+		node->nr_dirty--;
+		n++;
+	}
+	spin_unlock_irqrestore(&node->lock, flags);
+	return n;
+}
+
+unsigned long zp_node_pages(struct zp_node *node)
+{
+	unsigned long nr = READ_ONCE(node->nr_zeroed);
+	int cpu;
+
+	for_each_online_cpu(cpu)
+		if (cpu_to_node(cpu) == node->nid)
+			nr += READ_ONCE(per_cpu_ptr(&zp_pcp, cpu)->count);
+	return nr;
+}
+
+static struct page *zp_node_take(struct zp_node *node)
+{
+	struct page *page = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&node->lock, flags);
+	if (node->nr_zeroed) {
+		page = list_first_entry(&node->zeroed, struct page, lru);
+		list_del(&page->lru);
+		node->nr_zeroed--;
+	}
+	spin_unlock_irqrestore(&node->lock, flags);
+	return page;
+}
+
+/* Called with the local pcp lock held and an empty cache. */
+static void zp_pcp_refill(struct zp_pcp *pcp, struct zp_node *node)
+{
+	struct page *page;
+
+	spin_lock(&node->lock);
+	while (pcp->count < ZP_PCP_BATCH && node->nr_zeroed) {
+		page = list_first_entry(&node->zeroed, struct page, lru);
+		list_del(&page->lru);
+		node->nr_zeroed--;
+		pcp->pages[pcp->count++] = page;
+	}
+	spin_unlock(&node->lock);
+}
+
+static struct page *zp_pcp_take(struct zp_node *node)
+{
+	struct page *page = NULL;
+	struct zp_pcp *pcp;
+	unsigned long flags;
+
+	local_lock_irqsave(&zp_pcp.lock, flags);
+	pcp = this_cpu_ptr(&zp_pcp);
+	if (!pcp->count)
+		zp_pcp_refill(pcp, node);
+	if (pcp->count)
+		page = pcp->pages[--pcp->count];
+	local_unlock_irqrestore(&zp_pcp.lock, flags);
+	return page;
+}
+
+static struct page *zp_alloc_inline(int nid, gfp_t gfp)
+{
+	struct page *page = alloc_pages_node(nid, gfp & ~__GFP_COMP, 0);
+
+	if (page && !zp_allocator_zeroes(gfp))
+		clear_highpage(page);
+	return page;
+}
+
+struct page *zp_take_page(int nid, gfp_t gfp)
+{
+	int local = numa_node_id();
+	struct zp_node *node;
+	struct page *page;
+
+	if (nid < 0 || nid >= MAX_NUMNODES || !zp_nodes[nid])
+		nid = local;
+	node = zp_nodes[nid];
+	if (unlikely(!node))
+		goto miss;
+
+	page = nid == local ? zp_pcp_take(node) : zp_node_take(node);
+	if (zp_scrub_wants_pages(node))
+		zp_scrub_kick(node);
+	if (likely(page)) {
+		atomic_long_dec(&zp_held);
+		this_cpu_inc(zp_hits);
+		return page;
+	}
+miss:
+	this_cpu_inc(zp_misses);
+	return zp_alloc_inline(nid, gfp);
+}
+EXPORT_SYMBOL_GPL(zp_take_page);
+
+void zp_give_page(struct page *page)
+{
+	struct zp_node *node = zp_nodes[page_to_nid(page)];
+	unsigned long flags;
+
+	if (WARN_ON_ONCE(page_ref_count(page) != 1)) {
+		put_page(page);
+		return;
+	}
+	if (!node || !zp_reserve(1)) {
+		atomic64_inc(&zp_freed_full);
+		__free_page(page);
+		return;
+	}
+	spin_lock_irqsave(&node->lock, flags);
+	list_add_tail(&page->lru, &node->dirty);
+	node->nr_dirty++;
+	spin_unlock_irqrestore(&node->lock, flags);
+	atomic64_inc(&zp_given_back);
+	zp_scrub_kick(node);
+}
+EXPORT_SYMBOL_GPL(zp_give_page);
+
+static void zp_pcp_drain_local(void *unused)
+{
+	struct zp_node *node = zp_nodes[numa_node_id()];
+	struct zp_pcp *pcp;
+	unsigned long flags;
+	LIST_HEAD(pages);
+	unsigned int n;
+
+	local_lock_irqsave(&zp_pcp.lock, flags);
+	pcp = this_cpu_ptr(&zp_pcp);
+	n = pcp->count;
+	while (pcp->count)
+		list_add(&pcp->pages[--pcp->count]->lru, &pages);
+	local_unlock_irqrestore(&zp_pcp.lock, flags);
+	/* A CPU of a memoryless node never filled its cache. */
+	if (n && !WARN_ON_ONCE(!node))
+		zp_node_add_zeroed(node, &pages, n);
+}
+
+/* Frees up to @nr pages, dirty ones first; returns how many. */
+unsigned long zp_release_pages(unsigned long nr)
+{
+	unsigned long freed = 0, flags;
+	struct zp_node *node;
+	struct page *page;
+	LIST_HEAD(victims);
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		node = zp_nodes[nid];
+		if (!node)
+			continue;
+		spin_lock_irqsave(&node->lock, flags);
+		while (freed < nr && node->nr_dirty) {
+			list_move(node->dirty.next, &victims);
+			node->nr_dirty--;
+			freed++;
+		}
+		while (freed < nr && node->nr_zeroed) {
+			list_move(node->zeroed.prev, &victims);
+			node->nr_zeroed--;
+			freed++;
+		}
+		spin_unlock_irqrestore(&node->lock, flags);
+	}
+	while (!list_empty(&victims)) {
+		page = list_first_entry(&victims, struct page, lru);
+		list_del(&page->lru);
+		__free_page(page);
+	}
+	zp_unreserve(freed);
+	return freed;
+}
+
+/* Empties the per-CPU caches and the node lists. */
+void zp_drain_all(void)
+{
+	on_each_cpu(zp_pcp_drain_local, NULL, 1);
+	zp_release_pages(ULONG_MAX);
+}
+
+int zp_pool_init(void)
+{
+	struct zp_node *node;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		node = kzalloc_node(sizeof(*node), GFP_KERNEL, nid);
+		if (!node)
+			goto out_free_nodes;
+		node->nid = nid;
+		spin_lock_init(&node->lock);
+		INIT_LIST_HEAD(&node->zeroed);
+		INIT_LIST_HEAD(&node->dirty);
+		init_waitqueue_head(&node->scrub_wait);
+		zp_nodes[nid] = node;
+	}
+	return 0;
+
+out_free_nodes:
+	zp_pool_exit();
+	return -ENOMEM;
+}
+
+void zp_pool_exit(void)
+{
+	int nid;
+
+	zp_drain_all();
+	WARN_ON(atomic_long_read(&zp_held));
+	for (nid = 0; nid < MAX_NUMNODES; nid++) {
+		kfree(zp_nodes[nid]);
+		zp_nodes[nid] = NULL;
+	}
+}

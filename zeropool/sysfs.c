@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zeropool's own directories of the stats tree: pool/, pool/node<N>/ and
+ * scrub/ (with scrub/blocks/).  Every file is described in
+ * include/uapi/ABI.md.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/slab.h>
+
+#include <zeropool/compat.h>
+#include <zeropool/stats.h>
+
+#include "zeropool.h"
+
+static struct kobject *zp_pool_kobj;
+static struct kobject *zp_scrub_kobj;
+static struct kobject *zp_blocks_kobj;
+
+static struct zp_attr *zp_node_attrs;	/* two per node with memory */
+static struct zp_attr *zp_block_attrs;	/* one per order */
+static struct attribute **zp_block_attr_ptrs;
+
+/* --- tunable rules, called under zp_tunables_lock() --- */
+
+static int zp_check_max(const struct zp_attr *attr, u64 val)
+{
+	if (val < READ_ONCE(zp_tun.high_watermark) ||
+	    val > zp_max_pages_limit())
+		return -EINVAL;
+	return 0;
+}
+
+static void zp_max_changed(const struct zp_attr *attr)
+{
+	long excess = atomic_long_read(&zp_held) - (long)zp_tun.max_pages;
+
+	if (excess > 0)
+		zp_release_pages(excess);
+	if (atomic_long_read(&zp_held) > (long)zp_tun.max_pages)
+		zp_drain_all();	/* the rest sat in per-CPU caches */
+}
+
+static int zp_check_high(const struct zp_attr *attr, u64 val)
+{
+	if (val <= READ_ONCE(zp_tun.low_watermark) ||
+	    val > READ_ONCE(zp_tun.max_pages))
+		return -EINVAL;
+	return 0;
+}
+
+static int zp_check_low(const struct zp_attr *attr, u64 val)
+{
+	return val < READ_ONCE(zp_tun.high_watermark) ? 0 : -EINVAL;
+}
+
+static void zp_kick_changed(const struct zp_attr *attr)
+{
+	zp_scrub_kick_all();
+}
+
+static u64 zp_drain_request;
+
+static void zp_drain_changed(const struct zp_attr *attr)
+{
+	if (zp_drain_request)
+		zp_drain_all();
+	WRITE_ONCE(zp_drain_request, 0);
+}
+
+/* --- gauges --- */
+
+static u64 zp_pages_get(const struct zp_attr *attr)
+{
+	u64 nr = 0;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY)
+		if (zp_nodes[nid])
+			nr += zp_node_pages(zp_nodes[nid]);
+	return nr;
+}
+
+static u64 zp_dirty_get(const struct zp_attr *attr)
+{
+	u64 nr = 0;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY)
+		if (zp_nodes[nid])
+			nr += READ_ONCE(zp_nodes[nid]->nr_dirty);
+	return nr;
+}
+
+static u64 zp_held_get(const struct zp_attr *attr)
+{
+	return atomic_long_read(&zp_held);
+}
+
+static u64 zp_node_pages_get(const struct zp_attr *attr)
+{
+	return zp_node_pages(attr->data);
+}
+
+static u64 zp_node_dirty_get(const struct zp_attr *attr)
+{
+	struct zp_node *node = attr->data;
+
+	return READ_ONCE(node->nr_dirty);
+}
+
+static u64 zp_block_get(const struct zp_attr *attr)
+{
+	return atomic64_read(attr->data);
+}
+
+static const char *zp_backend_text(const struct zp_attr *attr)
+{
+	return zp_backend_name();
+}
+
+static const char *zp_method_text(const struct zp_attr *attr)
+{
+	return zp_zero_method_names[zp_effective_method()];
+}
+
+static u64 zp_allocator_zeroes_get(const struct zp_attr *attr)
+{
+	return zp_allocator_zeroes(GFP_HIGHUSER);
+}
+
+/* --- pool/ --- */
+
+static ZP_TUNABLE(zp_a_max, max_pages, &zp_tun.max_pages, 1, U64_MAX,
+		  zp_check_max, zp_max_changed);
+static ZP_TUNABLE(zp_a_high, high_watermark, &zp_tun.high_watermark, 1,
+		  U64_MAX, zp_check_high, zp_kick_changed);
+static ZP_TUNABLE(zp_a_low, low_watermark, &zp_tun.low_watermark, 0,
+		  U64_MAX, zp_check_low, zp_kick_changed);
+static ZP_TUNABLE_ENUM(zp_a_read_fault, read_fault, &zp_tun.read_fault,
+		       zp_read_fault_names, NULL, NULL);
+static ZP_TUNABLE(zp_a_drain, drain, &zp_drain_request, 0, 1, NULL,
+		  zp_drain_changed);
+static ZP_GAUGE(zp_a_pages, pages, zp_pages_get);
+static ZP_GAUGE(zp_a_dirty, dirty_pages, zp_dirty_get);
+static ZP_GAUGE(zp_a_held, held_pages, zp_held_get);
+static ZP_COUNTER_PERCPU(zp_a_hits, hits, &zp_hits);
+static ZP_COUNTER_PERCPU(zp_a_misses, misses, &zp_misses);
+static ZP_COUNTER_ATOMIC(zp_a_given, given_back, &zp_given_back);
+static ZP_COUNTER_ATOMIC(zp_a_freed_full, freed_full, &zp_freed_full);
+static ZP_COUNTER_PERCPU(zp_a_dev_faults, dev_faults, &zp_dev_faults);
+static ZP_COUNTER_PERCPU(zp_a_dev_zero, dev_zero_page_maps, &zp_dev_zero_maps);
+static ZP_COUNTER_ATOMIC(zp_a_shrink_scans, shrink_scans, &zp_shrink_scans);
+static ZP_COUNTER_ATOMIC(zp_a_shrink_freed, shrink_freed, &zp_shrink_freed);
+
+static struct attribute *zp_pool_attrs[] = {
+	ZP_ATTR_PTR(zp_a_max),
+	ZP_ATTR_PTR(zp_a_high),
+	ZP_ATTR_PTR(zp_a_low),
+	ZP_ATTR_PTR(zp_a_read_fault),
+	ZP_ATTR_PTR(zp_a_drain),
+	ZP_ATTR_PTR(zp_a_pages),
+	ZP_ATTR_PTR(zp_a_dirty),
+	ZP_ATTR_PTR(zp_a_held),
+	ZP_ATTR_PTR(zp_a_hits),
+	ZP_ATTR_PTR(zp_a_misses),
+	ZP_ATTR_PTR(zp_a_given),
+	ZP_ATTR_PTR(zp_a_freed_full),
+	ZP_ATTR_PTR(zp_a_dev_faults),
+	ZP_ATTR_PTR(zp_a_dev_zero),
+	ZP_ATTR_PTR(zp_a_shrink_scans),
+	ZP_ATTR_PTR(zp_a_shrink_freed),
+	NULL,
+};
+
+static const struct attribute_group zp_pool_group = {
+	.attrs = zp_pool_attrs,
+};
+
+/* --- scrub/ --- */
+
+static ZP_TUNABLE(zp_a_enabled, enabled, &zp_tun.scrub_enabled, 0, 1, NULL,
+		  zp_kick_changed);
+static ZP_TUNABLE(zp_a_order, scrub_order, &zp_tun.scrub_order, 0,
+		  ZP_MAX_PAGE_ORDER, NULL, NULL);
+static ZP_TUNABLE_ENUM(zp_a_zero_method, zero_method, &zp_tun.zero_method,
+		       zp_zero_method_names, NULL, NULL);
+static ZP_TUNABLE(zp_a_timeout, offload_timeout_ms, &zp_tun.offload_timeout_ms,
+		  1, 60000, NULL, NULL);
+static ZP_TEXT(zp_a_method, method, zp_method_text);
+static ZP_TEXT(zp_a_backend, backend, zp_backend_text);
+static ZP_GAUGE(zp_a_alloc_zeroes, allocator_zeroes, zp_allocator_zeroes_get);
+static ZP_COUNTER_ATOMIC(zp_a_wakeups, wakeups, &zp_scrub_wakeups);
+static ZP_COUNTER_ATOMIC(zp_a_zcpu, pages_zeroed_cpu, &zp_zeroed_cpu);
+static ZP_COUNTER_ATOMIC(zp_a_znt, pages_zeroed_nt, &zp_zeroed_nt);
+static ZP_COUNTER_ATOMIC(zp_a_zoff, pages_zeroed_offload, &zp_zeroed_offload);
+static ZP_COUNTER_ATOMIC(zp_a_prezeroed, pages_prezeroed, &zp_prezeroed);
+static ZP_COUNTER_ATOMIC(zp_a_zero_ns, zero_ns, &zp_zero_ns);
+static ZP_COUNTER_ATOMIC(zp_a_fallbacks, offload_fallbacks,
+			 &zp_offload_fallbacks);
+static ZP_COUNTER_ATOMIC(zp_a_timeouts, offload_timeouts,
+			 &zp_offload_timeouts);
+
+static struct attribute *zp_scrub_attrs[] = {
+	ZP_ATTR_PTR(zp_a_enabled),
+	ZP_ATTR_PTR(zp_a_order),
+	ZP_ATTR_PTR(zp_a_zero_method),
+	ZP_ATTR_PTR(zp_a_timeout),
+	ZP_ATTR_PTR(zp_a_method),
+	ZP_ATTR_PTR(zp_a_backend),
+	ZP_ATTR_PTR(zp_a_alloc_zeroes),
+	ZP_ATTR_PTR(zp_a_wakeups),
+	ZP_ATTR_PTR(zp_a_zcpu),
+	ZP_ATTR_PTR(zp_a_znt),
+	ZP_ATTR_PTR(zp_a_zoff),
+	ZP_ATTR_PTR(zp_a_prezeroed),
+	ZP_ATTR_PTR(zp_a_zero_ns),
+	ZP_ATTR_PTR(zp_a_fallbacks),
+	ZP_ATTR_PTR(zp_a_timeouts),
+	NULL,
+};
+
+static const struct attribute_group zp_scrub_group = {
+	.attrs = zp_scrub_attrs,
+};
+
+/* A read-only gauge file made at run time (names with a number in them). */
+static void zp_dyn_gauge(struct zp_attr *a, const char *name,
+			 u64 (*get)(const struct zp_attr *), void *data)
+{
+	sysfs_attr_init(&a->kattr.attr);
+	a->kattr.attr.name = name;
+	a->kattr.attr.mode = 0444;
+	a->kattr.show = zp_attr_show;
+	a->kind = ZP_ATTR_GAUGE;
+	a->get = get;
+	a->data = data;
+}
+
+static int zp_blocks_init(void)
+{
+	static const char * const names[] = {
+		"order0", "order1", "order2", "order3", "order4", "order5",
+		"order6", "order7", "order8", "order9", "order10",
+	};
+	struct attribute_group g = { };
+	int n = ZP_MAX_PAGE_ORDER + 1, i;
+
+	BUILD_BUG_ON(ZP_MAX_PAGE_ORDER + 1 > ARRAY_SIZE(names));
+	zp_block_attrs = kcalloc(n, sizeof(*zp_block_attrs), GFP_KERNEL);
+	zp_block_attr_ptrs = kcalloc(n + 1, sizeof(*zp_block_attr_ptrs),
+				     GFP_KERNEL);
+	if (!zp_block_attrs || !zp_block_attr_ptrs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		zp_dyn_gauge(&zp_block_attrs[i], names[i], zp_block_get,
+			     &zp_blocks[i]);
+		zp_block_attr_ptrs[i] = &zp_block_attrs[i].kattr.attr;
+	}
+	g.attrs = zp_block_attr_ptrs;
+	zp_blocks_kobj = zp_stats_dir_create(zp_scrub_kobj, "blocks", &g);
+	if (IS_ERR(zp_blocks_kobj)) {
+		int err = PTR_ERR(zp_blocks_kobj);
+
+		zp_blocks_kobj = NULL;
+		return err;
+	}
+	return 0;
+}
+
+static int zp_nodes_sysfs_init(void)
+{
+	struct attribute *attrs[3];
+	struct attribute_group g = { .attrs = attrs };
+	struct zp_node *node;
+	char name[16];
+	int nid, i = 0;
+
+	zp_node_attrs = kcalloc(2 * nr_node_ids, sizeof(*zp_node_attrs),
+				GFP_KERNEL);
+	if (!zp_node_attrs)
+		return -ENOMEM;
+	for_each_node_state(nid, N_MEMORY) {
+		node = zp_nodes[nid];
+		zp_dyn_gauge(&zp_node_attrs[i], "pages", zp_node_pages_get,
+			     node);
+		zp_dyn_gauge(&zp_node_attrs[i + 1], "dirty_pages",
+			     zp_node_dirty_get, node);
+		attrs[0] = &zp_node_attrs[i].kattr.attr;
+		attrs[1] = &zp_node_attrs[i + 1].kattr.attr;
+		attrs[2] = NULL;
+		snprintf(name, sizeof(name), "node%d", nid);
+		node->kobj = zp_stats_dir_create(zp_pool_kobj, name, &g);
+		if (IS_ERR(node->kobj)) {
+			int err = PTR_ERR(node->kobj);
+
+			node->kobj = NULL;
+			return err;
+		}
+		i += 2;
+	}
+	return 0;
+}
+
+static void zp_nodes_sysfs_exit(void)
+{
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		if (!zp_nodes[nid])
+			continue;
+		zp_stats_dir_destroy(zp_nodes[nid]->kobj);
+		zp_nodes[nid]->kobj = NULL;
+	}
+}
+
+int zp_pool_sysfs_init(void)
+{
+	int err;
+
+	zp_pool_kobj = zp_stats_dir_create(NULL, "pool", &zp_pool_group);
+	if (IS_ERR(zp_pool_kobj)) {
+		err = PTR_ERR(zp_pool_kobj);
+		zp_pool_kobj = NULL;
+		return err;
+	}
+	zp_scrub_kobj = zp_stats_dir_create(NULL, "scrub", &zp_scrub_group);
+	if (IS_ERR(zp_scrub_kobj)) {
+		err = PTR_ERR(zp_scrub_kobj);
+		zp_scrub_kobj = NULL;
+		goto out_remove;
+	}
+	err = zp_nodes_sysfs_init();
+	if (err)
+		goto out_remove;
+	err = zp_blocks_init();
+	if (err)
+		goto out_remove;
+	return 0;
+
+out_remove:
+	zp_pool_sysfs_exit();
+	return err;
+}
+
+void zp_pool_sysfs_exit(void)
+{
+	zp_stats_dir_destroy(zp_blocks_kobj);
+	zp_blocks_kobj = NULL;
+	zp_nodes_sysfs_exit();
+	zp_stats_dir_destroy(zp_scrub_kobj);
+	zp_scrub_kobj = NULL;
+	zp_stats_dir_destroy(zp_pool_kobj);
+	zp_pool_kobj = NULL;
+	kfree(zp_block_attr_ptrs);
+	zp_block_attr_ptrs = NULL;
+	kfree(zp_block_attrs);
+	zp_block_attrs = NULL;
+	kfree(zp_node_attrs);
+	zp_node_attrs = NULL;
+}
