@@ -18,7 +18,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 KSRC := Kbuild include zeropool pagesplice ptshare bte_offload tests/modules
 
 CC ?= gcc
-USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -I$(TOP)/include -pthread
+USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror -I$(TOP)/include -pthread
 
 ifneq ($(origin KVER)$(origin KDIR),filefile)
 HAVE_KDIR := 1
@@ -44,6 +44,7 @@ kernels:
 		out=$(BUILD)/$$k; mkdir -p $$out; \
 		for d in $(KSRC); do \
 			[ -e $(TOP)/$$d ] || continue; \
+			mkdir -p $$(dirname $$out/$$d); \
 			if [ -d $(TOP)/$$d ]; then cp -rsfT $(TOP)/$$d $$out/$$d; \
 			else ln -sf $(TOP)/$$d $$out/$$d; fi; \
 		done; \

@@ -9,7 +9,8 @@
  * fork, munmap and exit treat them like any shared page.
  *
  * With read_fault=zero_page a read of a hole maps the shared zero page
- * read-only.  The first write to that offset, in any process, puts a pool
+ * read-only (on 6.10+ only in mappings that can never be written: see
+ * zp_vma_may_map_zero_page()).  The first write to that offset, in any process, puts a pool
  * page in the object and zaps every zero-page PTE of that offset through
  * the object's own address_space (each object has its own inode for this),
  * so no mapping keeps reading zeros once someone wrote.
@@ -144,7 +145,8 @@ static vm_fault_t zp_dev_fault(struct vm_fault *vmf)
 	page = xa_load(&obj->pages, vmf->pgoff);
 	if (!page) {
 		if (!(vmf->flags & FAULT_FLAG_WRITE) &&
-		    READ_ONCE(zp_tun.read_fault) == ZP_READ_FAULT_ZERO_PAGE)
+		    READ_ONCE(zp_tun.read_fault) == ZP_READ_FAULT_ZERO_PAGE &&
+		    zp_vma_may_map_zero_page(vmf->vma))
 			return zp_map_zero_page(obj, vmf);
 		page = zp_object_instantiate(obj, vmf->pgoff, false);
 		if (IS_ERR(page))
@@ -241,13 +243,14 @@ static long zp_dev_ioctl(struct file *file, unsigned int cmd,
 		.abi_version = ZEROPOOL_ABI_VERSION,
 		.page_size = PAGE_SIZE,
 		.features = ZEROPOOL_FEAT_MMAP_SHARED |
-			    ZEROPOOL_FEAT_ZERO_PAGE_READ |
 			    ZEROPOOL_FEAT_RECYCLE,
 	};
 	int nid;
 
 	if (cmd != ZEROPOOL_IOC_GET_INFO)
 		return -ENOTTY;
+	if (zp_zero_page_in_writable_maps())
+		info.features |= ZEROPOOL_FEAT_ZERO_PAGE_WRITABLE;
 	for_each_node_state(nid, N_MEMORY)
 		if (zp_nodes[nid])
 			info.pool_pages += zp_node_pages(zp_nodes[nid]);

@@ -16,7 +16,13 @@
 
 /* Feature bits of zeropool_info.features. */
 #define ZEROPOOL_FEAT_MMAP_SHARED	(1ULL << 0)	/* MAP_SHARED demand-zero */
-#define ZEROPOOL_FEAT_ZERO_PAGE_READ	(1ULL << 1)	/* read_fault=zero_page */
+/*
+ * read_fault=zero_page also maps the zero page into writable mappings.
+ * Without it (Linux 6.10 and later refuse that, for the sake of long-term
+ * GUP pins) reads of holes in a writable mapping take a pool page, and
+ * only mappings of a file opened O_RDONLY get the zero page.
+ */
+#define ZEROPOOL_FEAT_ZERO_PAGE_WRITABLE (1ULL << 1)
 #define ZEROPOOL_FEAT_RECYCLE		(1ULL << 2)	/* freed pages re-zeroed */
 
 /* Values of zeropool_info.read_fault. */

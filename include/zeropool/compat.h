@@ -32,6 +32,26 @@ static inline void zp_vm_flags_set(struct vm_area_struct *vma,
 }
 
 /*
+ * Since 6.10 vmf_insert_mixed() refuses the shared zero page in a shared
+ * mapping that may become writable: a long-term GUP pin could keep the
+ * zero page after pfn_mkwrite replaced it.  Older kernels allow it.
+ */
+static inline bool zp_vma_may_map_zero_page(struct vm_area_struct *vma)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	return !(vma->vm_flags & (VM_WRITE | VM_MAYWRITE));
+#else
+	return true;
+#endif
+}
+
+/* Same rule for a mapping that is writable, as GET_INFO reports it. */
+static inline bool zp_zero_page_in_writable_maps(void)
+{
+	return LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0);
+}
+
+/*
  * Shrinkers are allocated by the core since 6.7; before that the caller
  * embedded a struct shrinker.  zp_shrinker_create() hides both.
  */

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <uapi/zeropool.h>
+
+#include "zpdev.h"
+#include "zptest.h"
+
+static void zp_map_open_mode(struct zp_map *m, size_t npages, bool rw)
+{
+	m->page_size = sysconf(_SC_PAGESIZE);
+	m->npages = npages;
+	m->len = npages * m->page_size;
+	m->fd = open(ZEROPOOL_DEVICE, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (m->fd < 0)
+		tap_bail("open %s: %s", ZEROPOOL_DEVICE, strerror(errno));
+	m->addr = mmap(NULL, m->len, PROT_READ | (rw ? PROT_WRITE : 0),
+		       MAP_SHARED, m->fd, 0);
+	if (m->addr == MAP_FAILED)
+		tap_bail("mmap %zu pages: %s", npages, strerror(errno));
+}
+
+void zp_map_open(struct zp_map *m, size_t npages)
+{
+	zp_map_open_mode(m, npages, true);
+}
+
+void zp_map_open_ro(struct zp_map *m, size_t npages)
+{
+	zp_map_open_mode(m, npages, false);
+}
+
+uint64_t zp_features(void)
+{
+	struct zeropool_info info;
+	int fd = open(ZEROPOOL_DEVICE, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || ioctl(fd, ZEROPOOL_IOC_GET_INFO, &info))
+		tap_bail("GET_INFO: %s", strerror(errno));
+	close(fd);
+	return info.features;
+}
+
+void zp_map_close(struct zp_map *m)
+{
+	munmap(m->addr, m->len);
+	close(m->fd);
+}
+
+uint64_t zp_map_object_pages(struct zp_map *m)
+{
+	struct zeropool_info info;
+
+	if (ioctl(m->fd, ZEROPOOL_IOC_GET_INFO, &info))
+		tap_bail("GET_INFO: %s", strerror(errno));
+	return info.object_pages;
+}
+
+void zp_map_write_all(struct zp_map *m, unsigned char byte)
+{
+	memset(m->addr, byte, m->len);
+}
+
+uint64_t zp_map_touch_read(struct zp_map *m)
+{
+	volatile unsigned char *p = m->addr;
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < m->npages; i++)
+		sum += p[i * m->page_size];
+	return sum;
+}
+
+bool zp_map_all_zero(struct zp_map *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->len; i += sizeof(uint64_t))
+		if (*(uint64_t *)(m->addr + i))
+			return false;
+	return true;
+}
