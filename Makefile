@@ -63,7 +63,6 @@ lint:
 	scripts/lint
 
 check: setup
-	$(MAKE) lint
 	$(MAKE) kernels ZP_TEST_MODULES=1
 	$(MAKE) user
 	tests/run

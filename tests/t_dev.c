@@ -15,6 +15,7 @@
 
 #include <uapi/zeropool.h>
 
+#include "lib/zpdev.h"
 #include "lib/zptest.h"
 
 #define NPAGES 2048
@@ -29,6 +30,13 @@ static bool all_zero(const unsigned char *p, size_t len)
 		if (*(const uint64_t *)(p + i))
 			return false;
 	return true;
+}
+
+static uint64_t smaps_rss_kb(void *addr)
+{
+	struct zp_map m = { .addr = addr };
+
+	return zp_map_rss_kb(&m);
 }
 
 static void *map_dev(int *fdp, size_t len, int flags)
@@ -81,8 +89,12 @@ int main(int argc, char **argv)
 	memset(p, 0xa5, len);
 	rss1 = zp_status_kb("RssFile");
 	tap_ok(rss1 - rss0 >= (uint64_t)NPAGES * page_size / 1024,
-	       "RSS grew by the mapped pages (%llu kB)",
+	       "the process's RssFile grew by the mapped pages (%llu kB)",
 	       (unsigned long long)(rss1 - rss0));
+	rss1 = smaps_rss_kb(p);
+	tap_ok(rss1 == (uint64_t)NPAGES * page_size / 1024,
+	       "smaps Rss of the mapping is exactly its %d pages (%llu kB)",
+	       NPAGES, (unsigned long long)rss1);
 	ioctl(fd, ZEROPOOL_IOC_GET_INFO, &info);
 	tap_ok(info.object_pages == NPAGES, "object holds %d pages (%llu)",
 	       NPAGES, (unsigned long long)info.object_pages);

@@ -19,7 +19,7 @@
 #define NPAGES 64
 
 /* Child: waits for the parent's byte on @rd, then checks and writes. */
-static int child(volatile unsigned char *p, long ps, int rd, int wr)
+static int child(unsigned char *p, long ps, int rd, int wr)
 {
 	char c;
 	int i, bad = 0;
@@ -39,7 +39,7 @@ static void run(const char *policy)
 {
 	int to_child[2], to_parent[2], fd, status, i, bad = 0;
 	long ps = sysconf(_SC_PAGESIZE);
-	volatile unsigned char *p;
+	unsigned char *p;
 	pid_t pid;
 	char c;
 
@@ -73,7 +73,7 @@ static void run(const char *policy)
 		bad += p[i * ps + 1] != 0xc0;
 	tap_ok(!bad, "%s: parent sees the child's writes (%d pages wrong)",
 	       policy, bad);
-	munmap((void *)p, NPAGES * ps);
+	munmap(p, NPAGES * ps);
 	close(fd);
 	close(to_child[1]);
 	close(to_parent[0]);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -68,7 +70,7 @@ void zp_map_write_all(struct zp_map *m, unsigned char byte)
 
 uint64_t zp_map_touch_read(struct zp_map *m)
 {
-	volatile unsigned char *p = m->addr;
+	const unsigned char *p = m->addr;
 	uint64_t sum = 0;
 	size_t i;
 
@@ -85,4 +87,28 @@ bool zp_map_all_zero(struct zp_map *m)
 		if (*(uint64_t *)(m->addr + i))
 			return false;
 	return true;
+}
+
+uint64_t zp_map_rss_kb(struct zp_map *m)
+{
+	unsigned long start = (unsigned long)m->addr, lo, hi;
+	char line[512];
+	bool in = false;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	if (!f)
+		tap_bail("open smaps: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		/* a VMA header; property lines never parse as lo-hi */
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			in = lo == start;
+			continue;
+		}
+		if (in && !strncmp(line, "Rss:", 4)) {
+			fclose(f);
+			return strtoull(line + 4, NULL, 10);
+		}
+	}
+	fclose(f);
+	tap_bail("no mapping at %p in smaps", m->addr);
 }

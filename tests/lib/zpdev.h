@@ -20,6 +20,8 @@ void zp_map_open(struct zp_map *m, size_t npages);
 /* The same, read-only: device opened O_RDONLY, PROT_READ mapping. */
 void zp_map_open_ro(struct zp_map *m, size_t npages);
 void zp_map_close(struct zp_map *m);
+/* Rss of the mapping in kB, from /proc/self/smaps, or bails out. */
+uint64_t zp_map_rss_kb(struct zp_map *m);
 /* ZEROPOOL_FEAT_* of the loaded module, or bails out. */
 uint64_t zp_features(void);
 /* Pages instantiated in the object (GET_INFO), or bails out. */
