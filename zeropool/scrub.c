@@ -23,6 +23,8 @@
 #define ZP_SCRUB_DIRTY_BATCH	64
 
 atomic64_t zp_scrub_wakeups;
+/* Woken when a scrub thread finishes a round of work (zp_node.scrubbing). */
+static DECLARE_WAIT_QUEUE_HEAD(zp_scrub_idle);
 atomic64_t zp_blocks[ZP_MAX_PAGE_ORDER + 1];
 unsigned long zp_pressure_until;
 
@@ -148,9 +150,27 @@ static int zp_scrubd(void *data)
 		if (kthread_should_stop() || !zp_scrub_has_work(node))
 			continue;
 		atomic64_inc(&zp_scrub_wakeups);
+		/* Pairs with the barrier in zp_scrub_quiesce(). */
+		smp_store_mb(node->scrubbing, true);
 		zp_scrub_fill(node);
+		WRITE_ONCE(node->scrubbing, false);
+		wake_up_all(&zp_scrub_idle);
 	}
 	return 0;
+}
+
+/*
+ * After scrub_enabled was cleared: waits until no scrub thread is inside a
+ * round, so that a drain that follows finds no page in flight.
+ */
+void zp_scrub_quiesce(void)
+{
+	int nid;
+
+	smp_mb();	/* scrub_enabled = 0 before reading ->scrubbing */
+	for_each_node_state(nid, N_MEMORY)
+		if (zp_nodes[nid])
+			wait_event(zp_scrub_idle, !READ_ONCE(zp_nodes[nid]->scrubbing));
 }
 
 int zp_scrub_start(void)

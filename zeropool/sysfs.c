@@ -180,8 +180,16 @@ static const struct attribute_group zp_pool_group = {
 
 /* --- scrub/ --- */
 
+static void zp_enabled_changed(const struct zp_attr *attr)
+{
+	if (zp_tun.scrub_enabled)
+		zp_scrub_kick_all();
+	else
+		zp_scrub_quiesce();
+}
+
 static ZP_TUNABLE(zp_a_enabled, enabled, &zp_tun.scrub_enabled, 0, 1, NULL,
-		  zp_kick_changed);
+		  zp_enabled_changed);
 static ZP_TUNABLE(zp_a_order, scrub_order, &zp_tun.scrub_order, 0,
 		  ZP_MAX_PAGE_ORDER, NULL, NULL);
 static ZP_TUNABLE_ENUM(zp_a_zero_method, zero_method, &zp_tun.zero_method,

@@ -50,6 +50,7 @@ struct zp_node {
 	unsigned long nr_dirty;
 
 	struct task_struct *scrubd;
+	bool scrubbing;			/* scrubd is inside a round of work */
 	wait_queue_head_t scrub_wait;
 	struct kobject *kobj;		/* pool/node<N>/ */
 };
@@ -108,6 +109,7 @@ int zp_scrub_start(void);
 void zp_scrub_stop(void);
 void zp_scrub_kick(struct zp_node *node);
 void zp_scrub_kick_all(void);
+void zp_scrub_quiesce(void);
 bool zp_scrub_wants_pages(struct zp_node *node);
 
 /* zero.c */
