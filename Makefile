@@ -55,6 +55,9 @@ kernels:
 
 user:
 	$(MAKE) -C tests TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)"
+	@if [ -f scripts/zpctl/Makefile ]; then \
+		$(MAKE) -C scripts/zpctl TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)"; \
+	fi
 
 setup:
 	scripts/setup

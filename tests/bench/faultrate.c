@@ -1,0 +1,789 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * faultrate: Christoph Lameter's page-fault-rate table (Prezeroing V2,
+ * 2004) for /dev/zeropool against the stock paths, inside one guest run.
+ *
+ * Each measurement maps a region of --mb MiB and lets Threads threads fault
+ * their own slice of it, each writing CLine cache lines of 64 bytes per
+ * 4 KiB page.  flt/cpu/s is faults / (user + system CPU time of the
+ * process over the run, getrusage); fault/wsec is faults / wall time.
+ * Every row is measured Rep times, the rows taking turns, and each column
+ * printed is the median over the Rep runs.
+ *
+ * Rows (--rows; the default is the first five):
+ *   anon-nomod      private anonymous mmap with MADV_NOHUGEPAGE (4 KiB
+ *                   faults, as in Lameter's baseline), zeropool not loaded
+ *   anon            the same with zeropool loaded (idle, scrubber off)
+ *   zeropool-warm   /dev/zeropool, the pool filled beforehand to more pages
+ *                   than the run needs, scrubber off during the timed part
+ *   zeropool-cold   /dev/zeropool, pool drained, scrubber off: every fault
+ *                   misses and allocates (and zeroes) inline
+ *   shmem-prefault  MAP_SHARED tmpfs file whose pages all exist: the fault
+ *                   path without any zeroing
+ *   anon-thp        anon without MADV_NOHUGEPAGE (THP as the system says)
+ *   zeropool-live   zeropool-warm with the scrubber left on in the run
+ *
+ * Only setup errors make the exit status non-zero; the issue's targets are
+ * printed as information.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "bench.h"
+#include "../lib/zpdev.h"
+
+#define PAGE		4096UL
+#define LINE		64
+#define MAX_THREADS	16
+#define MAX_CLINES	16
+#define MAX_REPS	99
+#define POOL_SLACK	1024	/* per-CPU caches and rounding */
+
+enum row_id {
+	R_ANON_NOMOD,
+	R_ANON,
+	R_WARM,
+	R_COLD,
+	R_SHMEM,
+	R_ANON_THP,
+	R_LIVE,
+	NR_ROWS,
+};
+
+struct row {
+	const char *name;
+	bool module;		/* measured with zeropool loaded */
+	bool by_default;
+	bool pool;		/* faults come from /dev/zeropool */
+};
+
+static const struct row rows[NR_ROWS] = {
+	[R_ANON_NOMOD] = { "anon-nomod", false, true, false },
+	[R_ANON] = { "anon", true, true, false },
+	[R_WARM] = { "zeropool-warm", true, true, true },
+	[R_COLD] = { "zeropool-cold", true, true, true },
+	[R_SHMEM] = { "shmem-prefault", true, true, false },
+	[R_ANON_THP] = { "anon-thp", true, false, false },
+	[R_LIVE] = { "zeropool-live", true, false, true },
+};
+
+struct meas {
+	double wall, user, sys;
+	long minflt;
+	uint64_t hits, misses;		/* pool counters, pool rows */
+	uint64_t scrubd_switches;	/* scrub thread context switches */
+	uint64_t scrubd_ns;		/* and CPU time */
+};
+
+static struct {
+	long mb;
+	int reps;
+	int threads[MAX_THREADS], nthreads;
+	int clines[MAX_CLINES], nclines;
+	bool want[NR_ROWS];
+	const char *csv_path;
+	long low;		/* low_watermark; -1: module default */
+} opt = {
+	.mb = 64,
+	.reps = 3,
+	.low = -1,
+};
+
+static size_t npages;
+static uint64_t pool_need;	/* pool/pages before a warm run */
+static uint64_t pool_low;	/* low_watermark in force */
+static int shm_fd = -1;
+static char shm_path[256];
+static FILE *csv;
+
+/* [row][thread index][cline index][rep] */
+static struct meas (*res)[MAX_THREADS][MAX_CLINES][MAX_REPS];
+
+/* --- the timed part --- */
+
+struct job {
+	unsigned char *base;
+	size_t first, count;
+	int cline;
+	pthread_barrier_t *start;
+};
+
+static void touch(unsigned char *base, size_t first, size_t count, int cline)
+{
+	size_t p;
+	int l;
+
+	for (p = first; p < first + count; p++) {
+		uint64_t *page = (uint64_t *)(base + p * PAGE);
+
+		for (l = 0; l < cline; l++)
+			__atomic_store_n(page + l * (LINE / 8), p + 1,
+					 __ATOMIC_RELAXED);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+
+	pthread_barrier_wait(j->start);
+	touch(j->base, j->first, j->count, j->cline);
+	return NULL;
+}
+
+/* Faults the whole region with @nthr threads; fills wall/user/sys. */
+static void run_faults(unsigned char *base, int nthr, int cline,
+		       struct meas *m)
+{
+	pthread_t tid[MAX_THREADS];
+	struct job jobs[MAX_THREADS];
+	pthread_barrier_t bar;
+	struct rusage r0, r1;
+	size_t per = npages / nthr, first = 0;
+	double t0, t1;
+	int i, err;
+
+	pthread_barrier_init(&bar, NULL, nthr + 1);
+	for (i = 0; i < nthr; i++) {
+		jobs[i].base = base;
+		jobs[i].first = first;
+		jobs[i].count = i == nthr - 1 ? npages - first : per;
+		jobs[i].cline = cline;
+		jobs[i].start = &bar;
+		first += per;
+		err = pthread_create(&tid[i], NULL, worker, &jobs[i]);
+		if (err)
+			bench_die("pthread_create: %s", strerror(err));
+	}
+	getrusage(RUSAGE_SELF, &r0);
+	t0 = bench_now();
+	pthread_barrier_wait(&bar);
+	for (i = 0; i < nthr; i++)
+		pthread_join(tid[i], NULL);
+	t1 = bench_now();
+	getrusage(RUSAGE_SELF, &r1);
+	pthread_barrier_destroy(&bar);
+
+	m->wall = t1 - t0;
+	m->user = bench_tv(&r1.ru_utime) - bench_tv(&r0.ru_utime);
+	m->sys = bench_tv(&r1.ru_stime) - bench_tv(&r0.ru_stime);
+	m->minflt = r1.ru_minflt - r0.ru_minflt;
+}
+
+/* --- the scrub threads, watched from outside --- */
+
+struct scrubd_stat {
+	uint64_t switches, ns;
+};
+
+static void scrubd_read(struct scrubd_stat *s)
+{
+	char path[300], line[256];
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	FILE *f;
+
+	memset(s, 0, sizeof(*s));
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		bench_read_line(path, line, sizeof(line));
+		if (strncmp(line, "zeropool_scrub", 14))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/schedstat", de->d_name);
+		bench_read_line(path, line, sizeof(line));
+		s->ns += strtoull(line, NULL, 10);
+		snprintf(path, sizeof(path), "/proc/%s/status", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (strstr(line, "ctxt_switches:"))
+				s->switches += strtoull(strchr(line, ':') + 1,
+							NULL, 10);
+		fclose(f);
+	}
+	closedir(d);
+}
+
+/* --- pool states --- */
+
+static void scrub_off(void)
+{
+	bench_set("scrub/enabled", "0");
+	/* let a scrubber in the middle of a block finish it */
+	zp_sleep_ms(50);
+}
+
+/*
+ * Zeroes what was given back and fills the pool to pool_need.  The
+ * scrubber only starts filling below low_watermark, so that is raised for
+ * the refill and put back afterwards.
+ */
+static void pool_refill(void)
+{
+	bench_set_u64("pool/low_watermark", pool_need - 1);
+	bench_set("scrub/enabled", "1");
+	bench_wait("pool/dirty_pages", 0, true, 300000);
+	bench_wait("pool/pages", pool_need, false, 300000);
+	bench_set_u64("pool/low_watermark", pool_low);
+}
+
+static void pool_empty(void)
+{
+	scrub_off();
+	bench_set("pool/drain", "1");
+	if (bench_get("pool/pages") || bench_get("pool/dirty_pages"))
+		bench_die("pool/drain left pages in the pool");
+}
+
+static void load_module(void)
+{
+	char params[256];
+	uint64_t max = 2 * pool_need;
+	uint64_t ram = zp_meminfo_kb("MemTotal") / 4;
+
+	if (max > ram / 2)
+		max = ram / 2;
+	if (pool_need > max)
+		bench_die("--mb %ld needs a pool of %llu pages, more than half of RAM",
+			  opt.mb, (unsigned long long)pool_need);
+	snprintf(params, sizeof(params),
+		 "max_pages=%llu high_watermark=%llu read_fault=alloc scrub_enabled=1",
+		 (unsigned long long)max, (unsigned long long)pool_need);
+	if (opt.low >= 0)
+		snprintf(params + strlen(params), sizeof(params) - strlen(params),
+			 " low_watermark=%ld", opt.low);
+	bench_load_zeropool(params);
+	pool_low = bench_get("pool/low_watermark");
+	bench_wait("pool/pages", pool_need, false, 300000);
+	scrub_off();
+}
+
+/* --- one measurement --- */
+
+static void *map_anon(bool nohuge)
+{
+	void *p = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		bench_die("mmap %zu anonymous pages: %s", npages,
+			  strerror(errno));
+	if (nohuge && madvise(p, npages * PAGE, MADV_NOHUGEPAGE))
+		bench_die("madvise(MADV_NOHUGEPAGE): %s", strerror(errno));
+	return p;
+}
+
+static void run_pool_row(enum row_id r, int nthr, int cline, struct meas *m)
+{
+	struct scrubd_stat s0, s1;
+	uint64_t h0, m0;
+	struct zp_map zm;
+
+	if (r == R_COLD) {
+		pool_empty();
+	} else {
+		pool_refill();
+		if (r == R_WARM)
+			scrub_off();
+	}
+	zp_map_open(&zm, npages);
+	scrubd_read(&s0);
+	h0 = bench_get("pool/hits");
+	m0 = bench_get("pool/misses");
+	run_faults(zm.addr, nthr, cline, m);
+	m->hits = bench_get("pool/hits") - h0;
+	m->misses = bench_get("pool/misses") - m0;
+	scrubd_read(&s1);
+	m->scrubd_switches = s1.switches - s0.switches;
+	m->scrubd_ns = s1.ns - s0.ns;
+	zp_map_close(&zm);
+	if (r == R_LIVE)
+		scrub_off();
+}
+
+static void run_one(enum row_id r, int nthr, int cline, struct meas *m)
+{
+	struct scrubd_stat s0, s1;
+	void *p;
+
+	memset(m, 0, sizeof(*m));
+	switch (r) {
+	case R_WARM:
+	case R_COLD:
+	case R_LIVE:
+		run_pool_row(r, nthr, cline, m);
+		return;
+	case R_SHMEM:
+		p = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, shm_fd, 0);
+		if (p == MAP_FAILED)
+			bench_die("mmap %s: %s", shm_path, strerror(errno));
+		break;
+	default:
+		p = map_anon(r != R_ANON_THP);
+		break;
+	}
+	scrubd_read(&s0);
+	run_faults(p, nthr, cline, m);
+	scrubd_read(&s1);
+	m->scrubd_switches = s1.switches - s0.switches;
+	m->scrubd_ns = s1.ns - s0.ns;
+	munmap(p, npages * PAGE);
+}
+
+/* --- setup --- */
+
+static void shm_cleanup(void)
+{
+	if (shm_path[0])
+		unlink(shm_path);
+}
+
+static void shm_create(void)
+{
+	static const char * const dirs[] = { "/dev/shm", "/tmp" };
+	unsigned char buf[PAGE];
+	size_t i;
+	unsigned int d;
+
+	memset(buf, 0x5a, sizeof(buf));
+	for (d = 0; d < 2 && shm_fd < 0; d++) {
+		snprintf(shm_path, sizeof(shm_path), "%s/zp-faultrate.%d",
+			 dirs[d], getpid());
+		shm_fd = open(shm_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+			      0600);
+	}
+	if (shm_fd < 0) {
+		shm_path[0] = '\0';
+		bench_die("cannot create a file in /dev/shm or /tmp: %s",
+			  strerror(errno));
+	}
+	atexit(shm_cleanup);
+	for (i = 0; i < npages; i++)
+		if (pwrite(shm_fd, buf, PAGE, i * PAGE) != (ssize_t)PAGE)
+			bench_die("write %s: %s", shm_path, strerror(errno));
+}
+
+static void usage(FILE *f)
+{
+	int r;
+
+	fprintf(f,
+		"usage: faultrate [--mb N] [--reps N] [--threads LIST] [--clines LIST]\n"
+		"                 [--rows LIST|all] [--low N] [--csv FILE]\n"
+		"  --mb N          region per run in MiB (default 64)\n"
+		"  --reps N        runs per row and setting; the median is printed (default 3)\n"
+		"  --threads LIST  e.g. 1,2 (default 1,2)\n"
+		"  --clines LIST   cache lines written per page (default 1,2,4,8,16,32,64)\n"
+		"  --rows LIST     of:");
+	for (r = 0; r < NR_ROWS; r++)
+		fprintf(f, " %s%s", rows[r].name, rows[r].by_default ? "*" : "");
+	fprintf(f,
+		"\n                  (* = default; all = every row)\n"
+		"  --low N         pool low_watermark (default: the module's, high/4)\n"
+		"  --csv FILE      one line per measurement\n"
+		"Runs in the guest with ZP_MODDIR=build/<release>; loads zeropool itself.\n");
+}
+
+static void parse_rows(const char *s)
+{
+	char buf[256], *tok, *save;
+	int r;
+
+	memset(opt.want, 0, sizeof(opt.want));
+	if (!strcmp(s, "all")) {
+		for (r = 0; r < NR_ROWS; r++)
+			opt.want[r] = true;
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (r = 0; r < NR_ROWS; r++)
+			if (!strcmp(tok, rows[r].name))
+				break;
+		if (r == NR_ROWS)
+			bench_die("unknown row \"%s\" (see --help)", tok);
+		opt.want[r] = true;
+	}
+}
+
+static void parse_args(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "mb", required_argument, NULL, 'm' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "clines", required_argument, NULL, 'c' },
+		{ "rows", required_argument, NULL, 'R' },
+		{ "low", required_argument, NULL, 'l' },
+		{ "csv", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	int c, r, i;
+
+	for (r = 0; r < NR_ROWS; r++)
+		opt.want[r] = rows[r].by_default;
+	opt.threads[0] = 1;
+	opt.threads[1] = 2;
+	opt.nthreads = 2;
+	for (i = 0; i < 7; i++)
+		opt.clines[i] = 1 << i;
+	opt.nclines = 7;
+
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			opt.mb = bench_parse_pos("--mb", optarg, 1 << 20);
+			break;
+		case 'r':
+			opt.reps = bench_parse_pos("--reps", optarg, MAX_REPS);
+			break;
+		case 't':
+			opt.nthreads = bench_parse_list(optarg, opt.threads,
+							MAX_THREADS);
+			if (opt.nthreads <= 0)
+				bench_die("--threads wants a list like 1,2");
+			for (i = 0; i < opt.nthreads; i++)
+				if (opt.threads[i] > MAX_THREADS)
+					bench_die("at most %d threads",
+						  MAX_THREADS);
+			break;
+		case 'c':
+			opt.nclines = bench_parse_list(optarg, opt.clines,
+						       MAX_CLINES);
+			if (opt.nclines <= 0)
+				bench_die("--clines wants a list like 1,8,64");
+			for (i = 0; i < opt.nclines; i++)
+				if (opt.clines[i] > (int)(PAGE / LINE))
+					bench_die("a page has %lu lines",
+						  PAGE / LINE);
+			break;
+		case 'R':
+			parse_rows(optarg);
+			break;
+		case 'l':
+			opt.low = strtol(optarg, NULL, 10);
+			if (opt.low < 0)
+				bench_die("--low wants a number >= 0");
+			break;
+		case 'o':
+			opt.csv_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		exit(2);
+	}
+}
+
+/* --- results --- */
+
+static double rate_cpu(const struct meas *m)
+{
+	double cpu = m->user + m->sys;
+
+	return cpu > 0 ? npages / cpu : 0;
+}
+
+static double rate_wall(const struct meas *m)
+{
+	return m->wall > 0 ? npages / m->wall : 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median over the reps of @f applied to the runs of one setting. */
+static double median(enum row_id r, int ti, int ci,
+		     double (*f)(const struct meas *))
+{
+	double v[MAX_REPS];
+	int i, n = opt.reps;
+
+	for (i = 0; i < n; i++)
+		v[i] = f(&res[r][ti][ci][i]);
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double get_wall(const struct meas *m) { return m->wall; }
+static double get_user(const struct meas *m) { return m->user; }
+static double get_sys(const struct meas *m) { return m->sys; }
+
+static void csv_line(enum row_id r, int ti, int ci, int rep)
+{
+	const struct meas *m = &res[r][ti][ci][rep];
+
+	if (!csv)
+		return;
+	fprintf(csv, "%s,%s,%ld,%d,%d,%d,%zu,%.6f,%.6f,%.6f,%.1f,%.1f,%ld,%llu,%llu,%llu,%llu\n",
+		bench_kernel(), rows[r].name, opt.mb, opt.threads[ti],
+		opt.clines[ci], rep + 1, npages, m->wall, m->user, m->sys,
+		rate_cpu(m), rate_wall(m), m->minflt,
+		(unsigned long long)m->hits, (unsigned long long)m->misses,
+		(unsigned long long)m->scrubd_switches,
+		(unsigned long long)m->scrubd_ns);
+	fflush(csv);
+}
+
+static void print_table(void)
+{
+	int r, ti, ci;
+
+	printf("\n%-15s %6s %3s %7s %5s %8s %8s %8s %11s %11s\n", "Row", "GB",
+	       "Rep", "Threads", "CLine", "User", "System", "Wall",
+	       "flt/cpu/s", "fault/wsec");
+	for (r = 0; r < NR_ROWS; r++) {
+		if (!opt.want[r])
+			continue;
+		for (ti = 0; ti < opt.nthreads; ti++)
+			for (ci = 0; ci < opt.nclines; ci++)
+				printf("%-15s %6.3f %3d %7d %5d %7.3fs %7.3fs %7.3fs %11.1f %11.1f\n",
+				       rows[r].name, opt.mb / 1024.0, opt.reps,
+				       opt.threads[ti], opt.clines[ci],
+				       median(r, ti, ci, get_user),
+				       median(r, ti, ci, get_sys),
+				       median(r, ti, ci, get_wall),
+				       median(r, ti, ci, rate_cpu),
+				       median(r, ti, ci, rate_wall));
+		printf("\n");
+	}
+}
+
+static double ratio(enum row_id a, enum row_id b, int ti, int ci,
+		    double (*f)(const struct meas *))
+{
+	double y = median(b, ti, ci, f);
+
+	return y > 0 ? median(a, ti, ci, f) / y : 0;
+}
+
+static void print_ratios(enum row_id a, enum row_id b)
+{
+	char name[64];
+	int ti, ci;
+
+	if (!opt.want[a] || !opt.want[b])
+		return;
+	snprintf(name, sizeof(name), "%s / %s", rows[a].name, rows[b].name);
+	for (ti = 0; ti < opt.nthreads; ti++)
+		for (ci = 0; ci < opt.nclines; ci++)
+			printf("%-34s %7d %5d %10.2f %10.2f\n", name,
+			       opt.threads[ti], opt.clines[ci],
+			       ratio(a, b, ti, ci, rate_cpu),
+			       ratio(a, b, ti, ci, rate_wall));
+	printf("\n");
+}
+
+static int index_of(const int *list, int n, int v)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == v)
+			return i;
+	return -1;
+}
+
+static void target(enum row_id a, enum row_id b, int threads, int cline,
+		   double min)
+{
+	int ti = index_of(opt.threads, opt.nthreads, threads);
+	int ci = index_of(opt.clines, opt.nclines, cline);
+	double x, y;
+
+	printf("target %s / %s >= %.2f at %d line%s, %d thread%s: ",
+	       rows[a].name, rows[b].name, min, cline, cline > 1 ? "s" : "",
+	       threads, threads > 1 ? "s" : "");
+	if (ti < 0 || ci < 0 || !opt.want[a] || !opt.want[b]) {
+		printf("not measured in this run\n");
+		return;
+	}
+	x = ratio(a, b, ti, ci, rate_wall);
+	y = ratio(a, b, ti, ci, rate_cpu);
+	printf("%s (%.2f fault/wsec), %s (%.2f flt/cpu/s)\n",
+	       x >= min ? "met" : "not met", x, y >= min ? "met" : "not met",
+	       y);
+}
+
+static void print_pool_summary(void)
+{
+	static const enum row_id pr[] = { R_WARM, R_COLD, R_LIVE };
+	uint64_t hits, misses, sw, ns, faults;
+	unsigned int k;
+	int ti, ci, i, runs;
+
+	for (k = 0; k < sizeof(pr) / sizeof(pr[0]); k++) {
+		enum row_id r = pr[k];
+
+		if (!opt.want[r])
+			continue;
+		hits = misses = sw = ns = faults = 0;
+		runs = 0;
+		for (ti = 0; ti < opt.nthreads; ti++)
+			for (ci = 0; ci < opt.nclines; ci++)
+				for (i = 0; i < opt.reps; i++) {
+					const struct meas *m =
+						&res[r][ti][ci][i];
+
+					hits += m->hits;
+					misses += m->misses;
+					sw += m->scrubd_switches;
+					ns += m->scrubd_ns;
+					faults += npages;
+					runs++;
+				}
+		printf("# %s, %d timed runs, %llu faults: pool hits +%llu, misses +%llu%s\n",
+		       rows[r].name, runs, (unsigned long long)faults,
+		       (unsigned long long)hits, (unsigned long long)misses,
+		       r == R_WARM ? (misses ? "  ** the pool ran dry **" :
+				      "  (pool never ran dry)") : "");
+		printf("#   scrub thread during them: %llu context switches, %.1f ms CPU%s\n",
+		       (unsigned long long)sw, ns / 1e6,
+		       r == R_LIVE ? "" : " (scrubber disabled)");
+	}
+}
+
+static void print_header(void)
+{
+	char thp[128], shm_thp[128], method[32], backend[32];
+
+	bench_read_line("/sys/kernel/mm/transparent_hugepage/enabled", thp,
+			sizeof(thp));
+	bench_read_line("/sys/kernel/mm/transparent_hugepage/shmem_enabled",
+			shm_thp, sizeof(shm_thp));
+	bench_get_str("scrub/method", method, sizeof(method));
+	bench_get_str("scrub/backend", backend, sizeof(backend));
+	printf("# faultrate: kernel %s, %ld CPUs, %ld MiB per run = %zu faults of 4 KiB, Rep %d\n",
+	       bench_kernel(), sysconf(_SC_NPROCESSORS_ONLN), opt.mb, npages,
+	       opt.reps);
+	printf("# each column below is the median over Rep runs; rows take turns within each setting\n");
+	printf("# flt/cpu/s = faults / (user+sys CPU of the process); fault/wsec = faults / wall time\n");
+	printf("# each thread writes CLine 64-byte lines in every page of its own slice\n");
+	printf("# THP: enabled %s; shmem_enabled %s; anon rows use MADV_NOHUGEPAGE (4 KiB faults)%s\n",
+	       thp, shm_thp,
+	       opt.want[R_ANON_THP] ? " except anon-thp" : "");
+	printf("# shmem-prefault: %s, every page written beforehand\n",
+	       shm_path);
+	printf("# zeropool: pool filled to >= %llu pages (high_watermark), low_watermark %llu, max_pages %llu,\n",
+	       (unsigned long long)pool_need, (unsigned long long)pool_low,
+	       (unsigned long long)bench_get("pool/max_pages"));
+	printf("#   scrubber disabled during every timed run%s; method %s, backend %s, allocator_zeroes %llu\n",
+	       opt.want[R_LIVE] ? " except zeropool-live" : "", method,
+	       backend, (unsigned long long)bench_get("scrub/allocator_zeroes"));
+}
+
+int main(int argc, char **argv)
+{
+	enum row_id order[NR_ROWS];
+	int norder = 0, r, ti, ci, i, k;
+	double t_start = bench_now();
+	bool any_module = false;
+
+	bench_name = "faultrate";
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	parse_args(argc, argv);
+	if (sysconf(_SC_PAGESIZE) != (long)PAGE)
+		bench_die("needs 4 KiB pages");
+	npages = (size_t)opt.mb * (1 << 20) / PAGE;
+	pool_need = npages + POOL_SLACK;
+	for (r = 0; r < NR_ROWS; r++) {
+		if (opt.want[r] && rows[r].module) {
+			order[norder++] = r;
+			any_module = true;
+		}
+	}
+	res = calloc(NR_ROWS, sizeof(*res));
+	if (!res)
+		bench_die("out of memory");
+	if (opt.csv_path) {
+		csv = fopen(opt.csv_path, "we");
+		if (!csv)
+			bench_die("open %s: %s", opt.csv_path, strerror(errno));
+		fprintf(csv, "kernel,row,mb,threads,cline,rep,faults,wall_s,user_s,sys_s,flt_cpu_s,fault_wsec,minflt,pool_hits,pool_misses,scrubd_switches,scrubd_ns\n");
+	}
+	if (opt.want[R_SHMEM])
+		shm_create();
+
+	/* the module's parameters and state, for the header */
+	load_module();
+	print_header();
+
+	for (ti = 0; ti < opt.nthreads; ti++) {
+		for (ci = 0; ci < opt.nclines; ci++) {
+			int t = opt.threads[ti], c = opt.clines[ci];
+
+			if (opt.want[R_ANON_NOMOD]) {
+				bench_unload_zeropool();
+				for (i = 0; i < opt.reps; i++) {
+					run_one(R_ANON_NOMOD, t, c,
+						&res[R_ANON_NOMOD][ti][ci][i]);
+					csv_line(R_ANON_NOMOD, ti, ci, i);
+				}
+			}
+			if (any_module && !zp_mod_loaded("zeropool"))
+				load_module();
+			for (i = 0; i < opt.reps; i++) {
+				for (k = 0; k < norder; k++) {
+					r = order[k];
+					run_one(r, t, c, &res[r][ti][ci][i]);
+					csv_line(r, ti, ci, i);
+				}
+			}
+			printf("# Threads %d CLine %2d fault/wsec:", t, c);
+			for (r = 0; r < NR_ROWS; r++)
+				if (opt.want[r])
+					printf(" %s %.0f", rows[r].name,
+					       median(r, ti, ci, rate_wall));
+			printf("\n");
+		}
+	}
+
+	print_table();
+	printf("%-34s %7s %5s %10s %10s\n", "Ratio (of medians)", "Threads",
+	       "CLine", "flt/cpu/s", "fault/wsec");
+	print_ratios(R_WARM, R_ANON);
+	print_ratios(R_WARM, R_SHMEM);
+	print_ratios(R_COLD, R_ANON);
+	print_ratios(R_ANON, R_ANON_NOMOD);
+	print_ratios(R_LIVE, R_ANON);
+
+	print_pool_summary();
+	target(R_WARM, R_ANON, 1, 1, 3.0);
+	target(R_WARM, R_SHMEM, 1, 1, 0.85);
+	for (ti = 0; ti < opt.nthreads; ti++)
+		target(R_WARM, R_ANON, opt.threads[ti], 64, 1.0);
+
+	if (zp_mod_loaded("zeropool")) {
+		bench_set("scrub/enabled", "1");
+		bench_unload_zeropool();
+	}
+	if (csv)
+		fclose(csv);
+	printf("# run time %.1f s\n", bench_now() - t_start);
+	return 0;
+}
