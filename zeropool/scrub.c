@@ -131,7 +131,9 @@ static void zp_scrub_fill(struct zp_node *node)
 	while (!kthread_should_stop() && zp_scrub_may_run()) {
 		if (zp_scrub_dirty(node))
 			continue;
-		have = zp_node_pages(node);
+		/* Pages given back or late from the backend come in anyway. */
+		have = zp_node_pages(node) + READ_ONCE(node->nr_dirty) +
+		       atomic_long_read(&node->nr_late);
 		high = READ_ONCE(zp_tun.high_watermark);
 		if (have >= high || !zp_scrub_block(node, high - have))
 			break;

@@ -155,6 +155,7 @@ static void zp_offload_done(struct zp_zero_req *req, int status)
 		for (i = 0; i < nr; i++)
 			list_add_tail(&req->page[i].lru, &node->dirty);
 		node->nr_dirty += nr;
+		atomic_long_sub(nr, &node->nr_late);
 		spin_unlock_irqrestore(&node->lock, flags);
 		atomic64_add(nr, &zp_offload_fallbacks);
 		zp_scrub_kick(node);
@@ -204,6 +205,8 @@ static enum zp_offload_result zp_zero_offload(struct page *page,
 	if (!wait_for_completion_timeout(&r->done, timeout)) {
 		spin_lock_irq(&r->lock);
 		if (!r->completed) {
+			/* Counted before zp_offload_done() can see it. */
+			atomic_long_add(1UL << order, &zp_nodes[nid]->nr_late);
 			r->abandoned = true;
 			spin_unlock_irq(&r->lock);
 			atomic64_inc(&zp_offload_timeouts);

@@ -49,6 +49,8 @@ struct zp_node {
 	struct list_head dirty;		/* given back, to be zeroed again */
 	unsigned long nr_dirty;
 
+	atomic_long_t nr_late;		/* pages in late offload requests */
+
 	struct task_struct *scrubd;
 	bool scrubbing;			/* scrubd is inside a round of work */
 	wait_queue_head_t scrub_wait;
