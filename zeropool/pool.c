@@ -252,10 +252,16 @@ unsigned long zp_release_pages(unsigned long nr)
 	return freed;
 }
 
+/* Moves the pages of every per-CPU cache back to the node lists. */
+void zp_drain_pcp(void)
+{
+	on_each_cpu(zp_pcp_drain_local, NULL, 1);
+}
+
 /* Empties the per-CPU caches and the node lists. */
 void zp_drain_all(void)
 {
-	on_each_cpu(zp_pcp_drain_local, NULL, 1);
+	zp_drain_pcp();
 	zp_release_pages(ULONG_MAX);
 }
 

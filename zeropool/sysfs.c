@@ -38,8 +38,12 @@ static void zp_max_changed(const struct zp_attr *attr)
 
 	if (excess > 0)
 		zp_release_pages(excess);
-	if (atomic_long_read(&zp_held) > (long)zp_tun.max_pages)
-		zp_drain_all();	/* the rest sat in per-CPU caches */
+	excess = atomic_long_read(&zp_held) - (long)zp_tun.max_pages;
+	if (excess > 0) {
+		/* the rest sat in per-CPU caches */
+		zp_drain_pcp();
+		zp_release_pages(excess);
+	}
 }
 
 static int zp_check_high(const struct zp_attr *attr, u64 val)

@@ -100,6 +100,7 @@ unsigned long zp_node_take_dirty(struct zp_node *node, struct list_head *out,
 				 unsigned long max);
 unsigned long zp_release_pages(unsigned long nr);
 unsigned long zp_node_pages(struct zp_node *node);
+void zp_drain_pcp(void);
 void zp_drain_all(void);
 
 /* pool_sysfs.c */
