@@ -77,6 +77,7 @@ demo: setup
 
 install:
 	$(MAKE) -C $(KDIR) M=$(TOP) modules_install
+	$(MAKE) -C scripts/zpctl TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)" install
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loading and unloading through libkmod, and what each errno means to
+ * the user: the kernel answers init_module() and delete_module() with
+ * bare errnos, so every one the users meet gets a sentence and a hint.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libkmod.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "zpctl.h"
+
+#define ZP_MOK_HINT \
+	"DKMS signs the modules it builds with its MOK key: enroll it with 'mokutil --import /var/lib/dkms/mok.pub', reboot, confirm in the MOK manager, then 'dkms install zeropool/<version>'"
+
+struct zp_kmod {
+	struct kmod_ctx *ctx;
+	const char *from;
+	bool verbose;
+};
+
+static void zp_kmod_log(void *data, int priority, const char *file, int line,
+			const char *fn, const char *format, va_list args)
+{
+	struct zp_kmod *k = data;
+
+	if (!k->verbose)
+		return;
+	fprintf(stderr, "%s: libkmod: ", zp_prog);
+	vfprintf(stderr, format, args);
+}
+
+struct zp_kmod *zp_kmod_open(const char *from, bool verbose)
+{
+	struct zp_kmod *k = zp_xmalloc(sizeof(*k));
+
+	k->from = from;
+	k->verbose = verbose;
+	k->ctx = kmod_new(NULL, NULL);
+	if (!k->ctx) {
+		zp_err("libkmod: cannot create a context: %s", strerror(errno));
+		free(k);
+		return NULL;
+	}
+	kmod_set_log_fn(k->ctx, zp_kmod_log, k);
+	return k;
+}
+
+void zp_kmod_close(struct zp_kmod *k)
+{
+	if (!k)
+		return;
+	kmod_unref(k->ctx);
+	free(k);
+}
+
+static const char *zp_errname(int err)
+{
+	const char *name = strerrorname_np(err);
+
+	return name ? name : "?";
+}
+
+/* The .ko for @name under --from DIR: DIR/<name>/<name>.ko or DIR/<name>.ko. */
+static char *zp_from_path(const char *from, const char *name)
+{
+	char *path = zp_xasprintf("%s/%s/%s.ko", from, name, name);
+
+	if (access(path, F_OK) == 0)
+		return path;
+	free(path);
+	path = zp_xasprintf("%s/%s.ko", from, name);
+	if (access(path, F_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
+/* A module object for @name, or NULL (not found: *path says where looked). */
+static struct kmod_module *zp_kmod_find(struct zp_kmod *k, const char *name,
+					char **path)
+{
+	struct kmod_list *list = NULL, *l;
+	struct kmod_module *mod = NULL;
+
+	*path = NULL;
+	if (k->from) {
+		*path = zp_from_path(k->from, name);
+		if (!*path) {
+			*path = zp_xasprintf("%s/%s/%s.ko", k->from, name, name);
+			return NULL;
+		}
+		if (kmod_module_new_from_path(k->ctx, *path, &mod) < 0)
+			return NULL;
+		return mod;
+	}
+	if (kmod_module_new_from_lookup(k->ctx, name, &list) < 0)
+		return NULL;
+	kmod_list_foreach(l, list) {
+		struct kmod_module *m = kmod_module_get_module(l);
+
+		if (!mod && !strcmp(kmod_module_get_name(m), name) &&
+		    kmod_module_get_path(m)) {
+			mod = m;
+			*path = zp_xstrdup(kmod_module_get_path(m));
+		} else {
+			kmod_module_unref(m);
+		}
+	}
+	kmod_module_unref_list(list);
+	return mod;
+}
+
+bool zp_kmod_available(struct zp_kmod *k, const char *name)
+{
+	char *path;
+	struct kmod_module *mod = zp_kmod_find(k, name, &path);
+
+	free(path);
+	if (!mod)
+		return false;
+	kmod_module_unref(mod);
+	return true;
+}
+
+static void zp_read_mod_attr(const char *name, const char *attr, char *buf,
+			     size_t len)
+{
+	char *path = zp_xasprintf("%s/%s/%s", zp_sysmod_root, name, attr);
+
+	if (zp_read_file(path, buf, len))
+		snprintf(buf, len, "-");
+	free(path);
+}
+
+/* "a, b" from /sys/module/<name>/holders/, or "" */
+static void zp_holders(const char *name, char *buf, size_t len)
+{
+	char *path = zp_xasprintf("%s/%s/holders", zp_sysmod_root, name);
+	struct dirent *de;
+	DIR *d = opendir(path);
+
+	buf[0] = '\0';
+	free(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (buf[0])
+			strncat(buf, ", ", len - strlen(buf) - 1);
+		strncat(buf, de->d_name, len - strlen(buf) - 1);
+	}
+	closedir(d);
+}
+
+/* The bracketed word of /sys/kernel/security/lockdown, or NULL. */
+static const char *zp_lockdown(char *buf, size_t len)
+{
+	char *open, *close;
+
+	if (zp_read_file("/sys/kernel/security/lockdown", buf, len))
+		return NULL;
+	open = strchr(buf, '[');
+	close = open ? strchr(open, ']') : NULL;
+	if (!open || !close)
+		return NULL;
+	*close = '\0';
+	return strcmp(open + 1, "none") ? open + 1 : NULL;
+}
+
+void zp_explain_load_error(const char *name, const char *path, int err)
+{
+	char buf[256];
+	const char *lock;
+
+	switch (err) {
+	case EEXIST:
+		zp_read_mod_attr(name, "version", buf, sizeof(buf));
+		zp_err("%s: already loaded (version %s)", name, buf);
+		zp_hint("'zpctl unload %s' first to load it again", name);
+		break;
+	case ENOENT:
+		zp_err("%s: unknown symbol in module (ENOENT from init_module), see dmesg",
+		       name);
+		zp_hint("modules depending on zeropool need the zeropool.ko from the same build loaded first");
+		break;
+	case EPERM:
+		if (geteuid() != 0) {
+			zp_err("%s: permission denied: loading modules needs root (CAP_SYS_MODULE)",
+			       name);
+			break;
+		}
+		lock = zp_lockdown(buf, sizeof(buf));
+		if (lock) {
+			zp_err("%s: refused by kernel lockdown (%s, e.g. Secure Boot): the module is not signed with a trusted key (EPERM)",
+			       name, lock);
+			zp_hint("%s", ZP_MOK_HINT);
+			break;
+		}
+		if (!zp_read_file("/proc/sys/kernel/modules_disabled", buf,
+				  sizeof(buf)) && !strcmp(buf, "1")) {
+			zp_err("%s: module loading is disabled (kernel.modules_disabled=1) (EPERM)",
+			       name);
+			break;
+		}
+		zp_err("%s: operation not permitted (EPERM), see dmesg", name);
+		break;
+	case EKEYREJECTED:
+	case ENOKEY:
+		zp_err("%s: signature rejected (%s): the kernel enforces module signatures and does not trust this module's key",
+		       name, zp_errname(err));
+		zp_hint("%s", ZP_MOK_HINT);
+		break;
+	case ENOEXEC:
+		zp_err("%s: invalid module format (ENOEXEC): built for another kernel or damaged, see dmesg",
+		       name);
+		if (path)
+			zp_hint("compare 'modinfo -F vermagic %s' with 'uname -r'",
+				path);
+		break;
+	case EINVAL:
+		zp_err("%s: invalid parameters (EINVAL), see dmesg", name);
+		zp_hint("'modinfo -p %s' lists the parameters", path ? path : name);
+		break;
+	default:
+		zp_err("%s: load failed: %s (%s), see dmesg", name,
+		       strerror(err), zp_errname(err));
+	}
+}
+
+void zp_explain_unload_error(const char *name, int err)
+{
+	char holders[512], refcnt[32];
+
+	switch (err) {
+	case ENOENT:
+		zp_err("%s: not loaded", name);
+		break;
+	case EPERM:
+		zp_err("%s: permission denied: unloading modules needs root (CAP_SYS_MODULE)",
+		       name);
+		break;
+	case EBUSY:
+	case EAGAIN:
+		zp_holders(name, holders, sizeof(holders));
+		zp_read_mod_attr(name, "refcnt", refcnt, sizeof(refcnt));
+		zp_err("%s: in use (refcount %s, holders: %s)", name, refcnt,
+		       holders[0] ? holders : "none");
+		if (holders[0])
+			zp_hint("unload the holders first, or everything with 'zpctl unload'");
+		else
+			zp_hint("a process holds one of its files open, e.g. 'fuser -v /dev/%s'",
+				name);
+		break;
+	default:
+		zp_err("%s: unload failed: %s (%s)", name, strerror(err),
+		       zp_errname(err));
+	}
+}
+
+static void zp_not_found(const char *name, const char *path)
+{
+	struct utsname u;
+
+	if (path) {
+		zp_err("%s: module not found: no %s", name, path);
+		zp_hint("build it with 'make kernels', or check the --from directory");
+		return;
+	}
+	uname(&u);
+	zp_err("%s: module not found: not installed for kernel %s", name,
+	       u.release);
+	zp_hint("install it with 'dkms install zeropool/<version>', or load it from a build tree with '--from build/%s'",
+		u.release);
+}
+
+/* A /dev/kmsg reader placed at the end of the log, or -1. */
+static int zp_kmsg_mark(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Prints the kernel's messages about @name logged since the mark. */
+static void zp_kmsg_show(int fd, const char *name)
+{
+	char rec[2048], *msg;
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: skip them */
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		/* "prio,seq,usec,flags;text\n" */
+		msg = strchr(rec, ';');
+		if (!msg || !strstr(msg, name))
+			continue;
+		msg++;
+		msg[strcspn(msg, "\n")] = '\0';
+		fprintf(stderr, "%s: kernel: %s\n", zp_prog, msg);
+	}
+}
+
+int zp_kmod_load(struct zp_kmod *k, const char *name, const char *params)
+{
+	struct kmod_module *mod;
+	int err, kmsg;
+	char *path;
+
+	if (zp_module_loaded(name)) {
+		zp_explain_load_error(name, NULL, EEXIST);
+		return -EEXIST;
+	}
+	mod = zp_kmod_find(k, name, &path);
+	if (!mod) {
+		zp_not_found(name, path);
+		free(path);
+		return -ENOENT;
+	}
+	if (k->verbose)
+		zp_note("%s: inserting %s%s%s", name, path,
+			params && *params ? " " : "", params ? params : "");
+	kmsg = zp_kmsg_mark();
+	err = kmod_module_insert_module(mod, 0, params ? params : "");
+	kmod_module_unref(mod);
+	if (err < 0) {
+		zp_explain_load_error(name, path, -err);
+		zp_kmsg_show(kmsg, name);
+	}
+	if (kmsg >= 0)
+		close(kmsg);
+	free(path);
+	return err < 0 ? err : 0;
+}
+
+int zp_kmod_unload(struct zp_kmod *k, const char *name)
+{
+	struct kmod_module *mod;
+	char refcnt[32], holders[8];
+	int err, tries;
+
+	if (!zp_module_loaded(name)) {
+		zp_explain_unload_error(name, ENOENT);
+		return -ENOENT;
+	}
+	err = kmod_module_new_from_name(k->ctx, name, &mod);
+	if (err < 0) {
+		zp_explain_unload_error(name, -err);
+		return err;
+	}
+	for (tries = 0;; tries++) {
+		err = kmod_module_remove_module(mod, KMOD_REMOVE_NOLOG);
+		if (err != -EBUSY && err != -EAGAIN)
+			break;
+		/* a file closed just now may still hold a reference briefly */
+		zp_read_mod_attr(name, "refcnt", refcnt, sizeof(refcnt));
+		zp_holders(name, holders, sizeof(holders));
+		if (tries >= 20 || strcmp(refcnt, "0") || holders[0])
+			break;
+		usleep(100000);
+	}
+	kmod_module_unref(mod);
+	if (err < 0)
+		zp_explain_unload_error(name, -err);
+	return err < 0 ? err : 0;
+}

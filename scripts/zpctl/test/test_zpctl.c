@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of zpctl (TAP): argument parsing, numbers, tables, JSON,
+ * the stats tree read from a fake directory, and the command line's exit
+ * codes against that fake tree ($ZPCTL is the binary under test).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "zpctl.h"
+#include "test/jsonck.h"
+
+static int t_count, t_failed;
+
+static bool ok(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - test_zpctl: ", cond ? "ok" : "not ok", ++t_count);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!cond)
+		t_failed++;
+	return cond;
+}
+
+static void diag_text(const char *label, const char *text)
+{
+	const char *p = text, *nl;
+
+	printf("# %s:\n", label);
+	while (*p) {
+		nl = strchr(p, '\n');
+		printf("#   %.*s\n", nl ? (int)(nl - p) : (int)strlen(p), p);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+}
+
+static int parse(const char *line, struct zp_modspec *specs, char *err)
+{
+	char *copy = zp_xstrdup(line), *words[16], *save, *w;
+	int n = 0, ret;
+
+	for (w = strtok_r(copy, " ", &save); w && n < 16;
+	     w = strtok_r(NULL, " ", &save))
+		words[n++] = w;
+	ret = zp_parse_modspecs(n, words, specs, err, 256);
+	free(copy);
+	return ret;
+}
+
+static void test_modspecs(void)
+{
+	struct zp_modspec s[ZP_NR_MODULES];
+	char err[256];
+	int n;
+
+	n = parse("zeropool max_pages=100 scrub_order=3 pagesplice", s, err);
+	ok(n == 2 && !strcmp(s[0].name, "zeropool") &&
+	   !strcmp(s[0].params, "max_pages=100 scrub_order=3") &&
+	   !strcmp(s[1].name, "pagesplice") && !s[1].params[0],
+	   "modspecs: parameters go to the module named before them");
+	n = parse("pagesplice zeropool.max_pages=7", s, err);
+	ok(n == 2 && !strcmp(s[1].name, "zeropool") &&
+	   !strcmp(s[1].params, "max_pages=7") && !s[0].params[0],
+	   "modspecs: MODULE.PARAM=VALUE names its module");
+	n = parse("zeropool a=1 zeropool b=2", s, err);
+	ok(n == 1 && !strcmp(s[0].params, "a=1 b=2"),
+	   "modspecs: a module named twice is merged");
+	ok(parse("max_pages=1 zeropool", s, err) < 0 &&
+	   strstr(err, "before any module"),
+	   "modspecs: a parameter before any module is refused (%s)", err);
+	ok(parse("zeropool nosuch", s, err) < 0 && strstr(err, "unknown module"),
+	   "modspecs: an unknown module is refused (%s)", err);
+	ok(parse("zeropool =3", s, err) < 0, "modspecs: '=3' is refused");
+	ok(parse("nosuch.x=1", s, err) < 0, "modspecs: 'nosuch.x=1' is refused");
+	ok(parse("", s, err) == 0, "modspecs: nothing gives no module");
+	ok(parse("zeropool msg=a,b", s, err) == 1 &&
+	   !strcmp(s[0].params, "msg=a,b"), "modspecs: values are kept as given");
+
+	n = parse("bte_offload ptshare zeropool pagesplice", s, err);
+	zp_sort_modspecs(s, n, false);
+	ok(n == 4 && !strcmp(s[0].name, "zeropool") &&
+	   !strcmp(s[1].name, "pagesplice") && !strcmp(s[2].name, "ptshare") &&
+	   !strcmp(s[3].name, "bte_offload"), "modspecs: load order, zeropool first");
+	zp_sort_modspecs(s, n, true);
+	ok(!strcmp(s[0].name, "bte_offload") && !strcmp(s[3].name, "zeropool"),
+	   "modspecs: unload order, zeropool last");
+}
+
+static void test_numbers(void)
+{
+	double v[] = { 5, 1, 3 }, w[] = { 4, 1, 3, 2 }, sec;
+	uint64_t u;
+	int64_t d;
+	char buf[32];
+	int i;
+
+	ok(zp_is_int("0") && zp_is_int("18446744073709551615") &&
+	   zp_is_int("-3") && !zp_is_int("") && !zp_is_int("1.5") &&
+	   !zp_is_int("0.1.0") && !zp_is_int("-") && !zp_is_int("12a"),
+	   "is_int: integers only");
+	ok(!zp_parse_u64("18446744073709551615", &u) && u == UINT64_MAX,
+	   "parse_u64: the largest u64");
+	ok(zp_parse_u64("18446744073709551616", &u) &&
+	   zp_parse_u64("-1", &u) && zp_parse_u64("1x", &u) &&
+	   zp_parse_u64("", &u), "parse_u64: overflow, sign, junk refused");
+	ok(!zp_parse_int("5", 1, 10, &i) && i == 5 &&
+	   zp_parse_int("0", 1, 10, &i) && zp_parse_int("11", 1, 10, &i) &&
+	   zp_parse_int("2x", 1, 10, &i), "parse_int: bounds and junk");
+	ok(!zp_parse_seconds("0.5", &sec) && sec == 0.5 &&
+	   zp_parse_seconds("0", &sec) && zp_parse_seconds("nan", &sec) &&
+	   zp_parse_seconds("1s", &sec), "parse_seconds: 0.01..86400 only");
+	ok(zp_median(v, 3) == 3 && zp_median(w, 4) == 2.5 &&
+	   zp_median(v, 0) == 0, "median: odd, even, empty");
+	ok(zp_min(w, 4) == 1 && zp_max(w, 4) == 4, "min and max");
+	ok(zp_snap_delta("10", "25", &d) && d == 15 &&
+	   !zp_snap_delta("cpu", "nt", &d) && !zp_snap_delta(NULL, "1", &d),
+	   "snap_delta: integers only");
+	zp_fmt_num(buf, sizeof(buf), 12);
+	ok(!strcmp(buf, "12"), "fmt_num: integer stays integer (%s)", buf);
+	zp_fmt_num(buf, sizeof(buf), 0.0123456);
+	ok(!strcmp(buf, "0.0123"), "fmt_num: small value keeps digits (%s)", buf);
+	zp_fmt_num(buf, sizeof(buf), 1234.56);
+	ok(!strcmp(buf, "1234.6"), "fmt_num: large value (%s)", buf);
+}
+
+static char *capture_table(struct zp_table *t, const char *indent)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	zp_table_print(t, f, indent);
+	fclose(f);
+	return text;
+}
+
+static void test_table(void)
+{
+	struct zp_table *t = zp_table_new(3, "file", "value", "mode");
+	const char *want =
+		"  file        value  mode\n"
+		"  hits           12  ro\n"
+		"  max_pages  123456  rw\n"
+		"  x               -  ro\n";
+	char *text;
+
+	zp_table_row(t);
+	zp_table_cell(t, "hits");
+	zp_table_cell(t, "%d", 12);
+	zp_table_cell(t, "ro");
+	zp_table_row(t);
+	zp_table_cell(t, "max_pages");
+	zp_table_cell(t, "123456");
+	zp_table_cell(t, "rw");
+	zp_table_row(t);
+	zp_table_cell(t, "x");
+	zp_table_cell(t, "-");
+	zp_table_cell(t, "ro");
+	zp_table_cell(t, "extra cell dropped");
+	text = capture_table(t, "  ");
+	if (!ok(!strcmp(text, want), "table: numbers right-aligned, text left"))
+		diag_text("got", text);
+	ok(zp_table_rows(t) == 3, "table: three body rows");
+	free(text);
+	zp_table_free(t);
+
+	t = zp_table_new(2, "k", "v");
+	zp_table_row(t);
+	zp_table_cell(t, "method");
+	zp_table_cell(t, "nt");
+	zp_table_row(t);
+	zp_table_cell(t, "pages");
+	zp_table_cell(t, "4");
+	text = capture_table(t, "");
+	if (!ok(!strcmp(text, "k       v\nmethod  nt\npages   4\n"),
+		"table: a column with text is left-aligned, no trailing blanks"))
+		diag_text("got", text);
+	free(text);
+	zp_table_free(t);
+
+	t = zp_table_new(2, "a", "b");
+	text = capture_table(t, "");
+	ok(!strcmp(text, "a  b\n"), "table: header only");
+	free(text);
+	zp_table_free(t);
+}
+
+static void test_json(void)
+{
+	const char *want =
+		"{\n"
+		"  \"n\": 42,\n"
+		"  \"s\": \"a\\\"b\\\\c\\nd\\u0001\",\n"
+		"  \"big\": 18446744073709551615,\n"
+		"  \"ver\": \"0.1.0\",\n"
+		"  \"lead\": \"007\",\n"
+		"  \"none\": null,\n"
+		"  \"d\": 0.5,\n"
+		"  \"empty\": {},\n"
+		"  \"list\": [\n"
+		"    true,\n"
+		"    -3\n"
+		"  ]\n"
+		"}\n";
+	char *text = NULL, val[64];
+	struct zp_json j;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	zp_json_init(&j, f);
+	zp_json_obj(&j, NULL);
+	zp_json_auto(&j, "n", "42");
+	zp_json_auto(&j, "s", "a\"b\\c\nd\001");
+	zp_json_auto(&j, "big", "18446744073709551615");
+	zp_json_auto(&j, "ver", "0.1.0");
+	zp_json_auto(&j, "lead", "007");
+	zp_json_auto(&j, "none", NULL);
+	zp_json_double(&j, "d", 0.5);
+	zp_json_obj(&j, "empty");
+	zp_json_end_obj(&j);
+	zp_json_arr(&j, "list");
+	zp_json_bool(&j, NULL, true);
+	zp_json_auto(&j, NULL, "-3");
+	zp_json_end_arr(&j);
+	zp_json_end_obj(&j);
+	zp_json_done(&j);
+	fclose(f);
+	if (!ok(!strcmp(text, want), "json: writer output, escapes and types"))
+		diag_text("got", text);
+	ok(jck_valid(text), "json: the output parses");
+	ok(jck_get(text, "big", val, sizeof(val)) &&
+	   !strcmp(val, "18446744073709551615"), "json: u64 kept exact");
+	ok(jck_get(text, "ver", val, sizeof(val)) && !strcmp(val, "0.1.0"),
+	   "json: a version is a string");
+	ok(!jck_get(text, "missing", val, sizeof(val)), "json: absent key");
+	ok(!jck_valid("{\"a\": 1,}") && !jck_valid("{\"a\" 1}") &&
+	   !jck_valid("[01]") && !jck_valid("{} x") && jck_valid(" [1, -2.5e3] "),
+	   "json: the checker refuses bad JSON");
+	free(text);
+}
+
+static char fake[64];
+
+static void put(const char *rel, const char *val, mode_t mode)
+{
+	char *path = zp_xasprintf("%s/%s", fake, rel);
+	char *dir = zp_xstrdup(path);
+	FILE *f;
+
+	*strrchr(dir, '/') = '\0';
+	if (strcmp(dir, fake)) {
+		char *cmd = zp_xasprintf("mkdir -p '%s'", dir);
+
+		if (system(cmd))
+			exit(1);
+		free(cmd);
+	}
+	f = fopen(path, "w");
+	if (!f)
+		exit(1);
+	fprintf(f, "%s\n", val);
+	fclose(f);
+	chmod(path, mode);
+	free(path);
+	free(dir);
+}
+
+static void make_fake_tree(void)
+{
+	snprintf(fake, sizeof(fake), "/tmp/zpctl-test.XXXXXX");
+	if (!mkdtemp(fake))
+		exit(1);
+	put("sys/version", "0.1.0", 0444);
+	put("sys/pool/max_pages", "1000", 0644);
+	put("sys/pool/hits", "12", 0444);
+	put("sys/pool/read_fault", "alloc", 0644);
+	put("sys/scrub/blocks/order10", "1", 0444);
+	put("sys/scrub/blocks/order9", "3", 0444);
+	put("sys/scrub/blocks/order2", "0", 0444);
+	put("mod/zeropool/initstate", "live", 0444);
+	put("mod/zeropool/version", "0.1.0", 0444);
+	put("mod/zeropool/refcnt", "1", 0444);
+	put("mod/pagesplice/holders/.keep", "", 0444);
+}
+
+static void test_tree(void)
+{
+	char *root = zp_xasprintf("%s/sys", fake);
+	struct zp_dir dir, *blocks;
+	struct zp_snap s;
+	char *text = NULL, val[64];
+	struct zp_json j;
+	size_t len;
+	FILE *f;
+
+	ok(zp_tree_read(root, "", &dir) == 0, "tree: read the fake tree");
+	ok(dir.nfiles == 1 && dir.nsubs == 2 &&
+	   !strcmp(dir.subs[0].name, "pool") &&
+	   !strcmp(dir.subs[1].name, "scrub"), "tree: root has version, pool/, scrub/");
+	blocks = &dir.subs[1].subs[0];
+	ok(!strcmp(blocks->rel, "scrub/blocks") && blocks->nfiles == 3 &&
+	   !strcmp(blocks->files[0].name, "order2") &&
+	   !strcmp(blocks->files[1].name, "order9") &&
+	   !strcmp(blocks->files[2].name, "order10"),
+	   "tree: names in version order (order2, order9, order10)");
+	ok(dir.subs[0].files[1].writable && !dir.subs[0].files[0].writable,
+	   "tree: tunables are writable, counters not");
+
+	zp_snap_from_tree(&dir, &s);
+	ok(s.n == 7 && zp_snap_get(&s, "pool/hits") &&
+	   !strcmp(zp_snap_get(&s, "pool/hits"), "12") &&
+	   !zp_snap_get(&s, "pool/nope"), "snapshot: flat paths and values");
+	zp_snap_free(&s);
+
+	f = open_memstream(&text, &len);
+	zp_json_init(&j, f);
+	zp_tree_json(&dir, &j, NULL);
+	zp_json_done(&j);
+	fclose(f);
+	ok(jck_valid(text), "tree json: valid");
+	ok(jck_get(text, "pool.max_pages", val, sizeof(val)) &&
+	   !strcmp(val, "1000") && strstr(text, "\"max_pages\": 1000"),
+	   "tree json: numbers as numbers");
+	ok(jck_get(text, "pool.read_fault", val, sizeof(val)) &&
+	   strstr(text, "\"read_fault\": \"alloc\""), "tree json: text as strings");
+	ok(jck_get(text, "scrub.blocks.order10", val, sizeof(val)) &&
+	   !strcmp(val, "1"), "tree json: nested directories");
+	free(text);
+
+	text = NULL;
+	f = open_memstream(&text, &len);
+	zp_tree_print(&dir, f);
+	fclose(f);
+	ok(strstr(text, "/pool/\n  file        mode  value\n  hits        ro    12\n") != NULL,
+	   "tree print: one aligned table per directory");
+	free(text);
+	zp_tree_free(&dir);
+	ok(zp_tree_read("/nonexistent/zp", "", &dir) == -ENOENT,
+	   "tree: absent root gives ENOENT");
+	zp_tree_free(&dir);
+	free(root);
+}
+
+/* Runs the zpctl binary; returns its exit code, output in *out. */
+static int run(char **out, const char *fmt, ...)
+{
+	char *args, *cmd, *text = NULL;
+	size_t cap = 0, len = 0;
+	va_list ap;
+	FILE *p;
+	int st;
+
+	va_start(ap, fmt);
+	if (vasprintf(&args, fmt, ap) < 0)
+		exit(1);
+	va_end(ap);
+	cmd = zp_xasprintf("ZPCTL_SYSFS=%s/sys ZPCTL_SYSMODULE=%s/mod ZPCTL_DEBUGFS=%s/debug %s %s 2>&1",
+			   fake, fake, fake, getenv("ZPCTL"), args);
+	p = popen(cmd, "r");
+	if (!p)
+		exit(1);
+	for (;;) {
+		if (len + 4096 > cap) {
+			cap = cap * 2 + 8192;
+			text = zp_xrealloc(text, cap);
+		}
+		size_t n = fread(text + len, 1, cap - len - 1, p);
+
+		if (!n)
+			break;
+		len += n;
+	}
+	text[len] = '\0';
+	st = pclose(p);
+	free(cmd);
+	free(args);
+	if (out)
+		*out = text;
+	else
+		free(text);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_cli(void)
+{
+	char *out, val[64];
+	int rc;
+
+	if (!getenv("ZPCTL")) {
+		printf("ok %d - test_zpctl: command line # SKIP $ZPCTL not set\n",
+		       ++t_count);
+		return;
+	}
+	ok(run(NULL, "") == 2, "cli: no command is a usage error (2)");
+	ok(run(NULL, "--help") == 0, "cli: --help exits 0");
+	ok(run(NULL, "frobnicate") == 2, "cli: unknown command exits 2");
+	ok(run(NULL, "--version") == 0, "cli: --version exits 0");
+	ok(run(NULL, "help ab") == 0, "cli: help COMMAND exits 0");
+	rc = run(&out, "status --bogus");
+	ok(rc == 2 && strstr(out, "Try 'zpctl status --help'"),
+	   "cli: bad option exits 2 with a pointer to --help");
+	free(out);
+	ok(run(NULL, "set pool/max_pages") == 2, "cli: set without VALUE exits 2");
+	ok(run(NULL, "ab --runs 2") == 2, "cli: ab without COMMAND exits 2");
+	ok(run(NULL, "ab --runs 0 -- true") == 2, "cli: ab --runs 0 exits 2");
+	ok(run(NULL, "load nosuch") == 2, "cli: load of an unknown module exits 2");
+	ok(run(NULL, "unload zeropool max_pages=1") == 2,
+	   "cli: unload with parameters exits 2");
+	ok(run(NULL, "watch -i 0") == 2, "cli: watch -i 0 exits 2");
+	for (rc = 0; rc < 8; rc++) {
+		const char *cmds[] = { "load", "unload", "status", "watch",
+				       "set", "ab", "forks", "bench" };
+		char *o;
+
+		if (run(&o, "%s --help", cmds[rc]) != 0 || !strstr(o, "Usage: zpctl"))
+			break;
+		free(o);
+	}
+	ok(rc == 8, "cli: every command has --help");
+
+	rc = run(&out, "status --json");
+	ok(rc == 0 && jck_valid(out), "cli: status --json is valid JSON");
+	ok(jck_get(out, "modules.zeropool.refcnt", val, sizeof(val)) &&
+	   !strcmp(val, "1"), "cli: status --json: refcnt as a number");
+	ok(jck_get(out, "modules.pagesplice.loaded", val, sizeof(val)) &&
+	   !strcmp(val, "false"), "cli: status --json: pagesplice not loaded");
+	ok(jck_get(out, "stats.version", val, sizeof(val)) &&
+	   !strcmp(val, "0.1.0"), "cli: status --json: stats.version");
+	free(out);
+	rc = run(&out, "status");
+	ok(rc == 0 && strstr(out, "zeropool     live        0.1.0         1  -"),
+	   "cli: status table of modules");
+	free(out);
+
+	rc = run(&out, "set pool.max_pages 2000");
+	ok(rc == 0 && strstr(out, "pool/max_pages: 1000 -> 2000"),
+	   "cli: set writes a tunable and shows old -> new");
+	free(out);
+	rc = run(&out, "set pool/hits 5");
+	ok(rc == 1 && strstr(out, "read-only"), "cli: set of a counter exits 1");
+	free(out);
+	rc = run(&out, "set pool/nope 5");
+	ok(rc == 1 && strstr(out, "no such file"), "cli: set of a missing file exits 1");
+	free(out);
+	rc = run(&out, "watch -n 2 -i 0.05");
+	ok(rc == 0 && strstr(out, "per_s"), "cli: watch -n 2 shows rates");
+	free(out);
+	rc = run(&out, "forks");
+	ok(rc == 1 && strstr(out, "ptshare is not loaded"),
+	   "cli: forks without ptshare exits 1 and says so");
+	free(out);
+	put("debug/ptshare/histogram", "bucket count\n1 2\n", 0444);
+	put("sys/ptshare/forks", "3", 0444);
+	rc = run(&out, "forks");
+	ok(rc == 0 && strstr(out, "== histogram\n  bucket count\n  1 2\n") &&
+	   strstr(out, "forks"), "cli: forks prints ptshare's files");
+	free(out);
+	rc = run(&out, "bench --list");
+	ok(rc == 0 || strstr(out, "no benchmark"), "cli: bench --list runs");
+	free(out);
+	rc = run(&out, "bench nosuchbench");
+	ok(rc == 1, "cli: bench of an unknown benchmark exits 1");
+	free(out);
+}
+
+int main(void)
+{
+	char *cmd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("TAP version 13\n# test_zpctl: host unit tests of zpctl\n");
+	test_modspecs();
+	test_numbers();
+	test_table();
+	test_json();
+	make_fake_tree();
+	test_tree();
+	test_cli();
+	cmd = zp_xasprintf("rm -rf '%s'", fake);
+	if (system(cmd))
+		t_failed++;
+	free(cmd);
+	printf("1..%d\n", t_count);
+	return t_failed ? 1 : 0;
+}
