@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* bte_offload.ko internals shared between its files. */
+#ifndef _BTE_OFFLOAD_H
+#define _BTE_OFFLOAD_H
+
+#include <linux/atomic.h>
+#include <linux/dmaengine.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include <zeropool/pool.h>
+
+enum bte_cap {
+	BTE_CAP_NONE,
+	BTE_CAP_MEMSET,		/* device_prep_dma_memset(dst, 0) */
+	BTE_CAP_MEMCPY,		/* copy from a pre-zeroed source (DSA) */
+};
+
+/* Which capability the module parameter cap= asks for. */
+enum bte_cap_pref {
+	BTE_PREF_AUTO,		/* MEMSET if a channel has it, else MEMCPY */
+	BTE_PREF_MEMSET,
+	BTE_PREF_MEMCPY,
+};
+
+/* One acquired channel.  Created and destroyed under bte.lock. */
+struct bte_chan {
+	struct dma_chan *chan;
+	/* chan->device->dev, referenced: the DMA API maps against it. */
+	struct device *dev;
+	/*
+	 * The channel's name, copied at acquisition: after a hot removal
+	 * the channel's own struct device is gone, so dma_chan_name() must
+	 * not be called again.
+	 */
+	char name[32];
+	enum bte_cap cap;
+	/* MEMCPY: the pre-zeroed source, mapped once for the device. */
+	struct page *zero_src;
+	unsigned int zero_order;
+	dma_addr_t zero_dma;
+	size_t max_chunk;		/* bytes per descriptor */
+
+	spinlock_t lock;		/* protects the three fields below */
+	struct list_head reqs;		/* accepted, not yet completed */
+	unsigned int inflight;		/* entries on reqs */
+	unsigned int failures;		/* consecutive failed requests */
+};
+
+/* One accepted zeropool request. */
+struct bte_req {
+	struct zp_zero_req *zreq;
+	struct bte_chan *ch;
+	struct list_head node;		/* on ch->reqs, under ch->lock */
+	dma_addr_t dst;
+	size_t len;
+	unsigned long deadline;		/* jiffies */
+	/* Under ch->lock: descriptors not yet reported, first error. */
+	unsigned int chunks_left;
+	int status;
+};
+
+struct bte_state {
+	/*
+	 * Serialises submission, timeout handling and channel changes:
+	 * ch may only be replaced, reset (terminated) or released with it
+	 * held, so a submission never races a dmaengine_terminate_sync().
+	 */
+	struct mutex lock;
+	struct bte_chan *ch;		/* NULL: backend = cpu */
+	bool stopping;			/* module exit began */
+	struct delayed_work timeout_work;
+
+	/* Serialises zeropool (un)registration; never taken by submit. */
+	struct mutex reg_lock;
+	bool registered;
+	struct work_struct reg_work;	/* unregisters after a channel loss */
+
+	struct zp_zero_backend backend;
+};
+
+extern struct bte_state bte;
+
+/* Tunables (sysfs), read with READ_ONCE, written under zp_tunables_lock. */
+struct bte_tunables {
+	u64 timeout_ms;		/* per request, before terminate + fallback */
+	u64 max_inflight;	/* requests on the engine at once */
+	u64 max_failures;	/* consecutive failures before dropping (0: never) */
+	u64 chunk_kb;		/* largest descriptor */
+};
+
+extern struct bte_tunables bte_tun;
+
+/* Counters; see ABI-bte_offload.md. */
+struct bte_counters {
+	atomic64_t submissions;		/* requests accepted */
+	atomic64_t descriptors;		/* descriptors submitted */
+	atomic64_t blocks_dma;		/* requests completed zeroed by DMA */
+	atomic64_t bytes_dma;
+	atomic64_t errors;		/* engine reported an error */
+	atomic64_t timeouts;		/* our timeout fired */
+	atomic64_t cancelled;		/* terminated: reset, removal, unload */
+	atomic64_t rejected;		/* submit refused: block zeroed by CPU */
+	atomic64_t cpu_fallbacks;	/* blocks handed back to the CPU path */
+	atomic64_t resets;		/* dmaengine_terminate_sync() calls */
+	atomic64_t channel_losses;	/* channels dropped after failures */
+	atomic64_t submit_ns;		/* submitting thread, inside submit */
+	atomic64_t submit_bytes;	/* bytes of the accepted requests */
+};
+
+extern struct bte_counters bte_cnt;
+extern u64 bte_cpu_ref_ns_per_mib;
+
+/* channel.c */
+struct bte_chan *bte_chan_acquire(const char *name, enum bte_cap_pref pref);
+void bte_chan_release(struct bte_chan *ch);
+void bte_chan_reset(struct bte_chan *ch, bool timed_out_only);
+const char *bte_cap_name(enum bte_cap cap);
+
+/* submit.c */
+int bte_submit(struct zp_zero_backend *backend, struct zp_zero_req *zreq);
+void bte_timeout_fn(struct work_struct *work);
+void bte_finish_req(struct bte_req *req, int status);
+
+/* main.c */
+int bte_attach(const char *name);
+void bte_drop_channel_locked(const char *why);
+
+/* stats.c */
+int bte_stats_init(void);
+void bte_stats_exit(void);
+
+#endif /* _BTE_OFFLOAD_H */
