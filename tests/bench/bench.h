@@ -20,6 +20,10 @@
 
 #include "../lib/zptest.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 static const char *bench_name = "bench";
 
 static inline void bench_die(const char *fmt, ...)

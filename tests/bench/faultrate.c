@@ -3,12 +3,14 @@
  * faultrate: Christoph Lameter's page-fault-rate table (Prezeroing V2,
  * 2004) for /dev/zeropool against the stock paths, inside one guest run.
  *
- * Each measurement maps a region of --mb MiB and lets Threads threads fault
- * their own slice of it, each writing CLine cache lines of 64 bytes per
- * 4 KiB page.  flt/cpu/s is faults / (user + system CPU time of the
+ * Each measurement maps a region of --mb MiB and lets the threads (Threads
+ * of them) fault their own slice of it, each writing CLine cache lines of
+ * 64 bytes per 4 KiB page.  flt/cpu/s is faults / (user + system CPU time of the
  * process over the run, getrusage); fault/wsec is faults / wall time.
- * Every row is measured Rep times, the rows taking turns, and each column
- * printed is the median over the Rep runs.
+ * Every row is measured Rep times, in Rep rounds of one run per row, and
+ * each column printed is the best of the Rep runs (--median: their median):
+ * noise from other guests on the host only ever slows a run down.  Ratios
+ * are the median over the rounds of the ratio within a round.
  *
  * Rows (--rows; the default is the first five):
  *   anon-nomod      private anonymous mmap with MADV_NOHUGEPAGE (4 KiB
@@ -88,11 +90,14 @@ static struct {
 	int clines[MAX_CLINES], nclines;
 	bool want[NR_ROWS];
 	const char *csv_path;
-	long low;		/* low_watermark; -1: module default */
+	long low;		/* low_watermark; -1: the module's default */
+	bool keep_loaded;	/* leave zeropool loaded at exit */
+	bool best;		/* best of the reps, else the median */
 } opt = {
-	.mb = 64,
-	.reps = 3,
-	.low = -1,
+	.best = true,
+	.mb = 32,
+	.reps = 5,
+	.low = 0,
 };
 
 static size_t npages;
@@ -260,12 +265,12 @@ static void load_module(void)
 	snprintf(params, sizeof(params),
 		 "max_pages=%llu high_watermark=%llu read_fault=alloc scrub_enabled=1",
 		 (unsigned long long)max, (unsigned long long)pool_need);
-	if (opt.low >= 0)
-		snprintf(params + strlen(params), sizeof(params) - strlen(params),
-			 " low_watermark=%ld", opt.low);
 	bench_load_zeropool(params);
+	/* a low_watermark=0 parameter means "the default": set it here */
+	if (opt.low >= 0)
+		bench_set_u64("pool/low_watermark", opt.low);
 	pool_low = bench_get("pool/low_watermark");
-	bench_wait("pool/pages", pool_need, false, 300000);
+	pool_refill();
 	scrub_off();
 }
 
@@ -375,15 +380,17 @@ static void shm_create(void)
 			bench_die("write %s: %s", shm_path, strerror(errno));
 }
 
-static void usage(FILE *f)
+static void print_help(FILE *f)
 {
 	int r;
 
 	fprintf(f,
 		"usage: faultrate [--mb N] [--reps N] [--threads LIST] [--clines LIST]\n"
-		"                 [--rows LIST|all] [--low N] [--csv FILE]\n"
-		"  --mb N          region per run in MiB (default 64)\n"
-		"  --reps N        runs per row and setting; the median is printed (default 3)\n"
+		"                 [--rows LIST|all] [--low N] [--csv FILE] [--median]\n"
+		"                 [--keep-loaded]\n"
+		"  --mb N          region per run in MiB (default 32)\n"
+		"  --reps N        runs per row and setting; the best is printed (default 5)\n"
+		"  --median        print the median of the reps instead of the best\n"
 		"  --threads LIST  e.g. 1,2 (default 1,2)\n"
 		"  --clines LIST   cache lines written per page (default 1,2,4,8,16,32,64)\n"
 		"  --rows LIST     of:");
@@ -391,8 +398,10 @@ static void usage(FILE *f)
 		fprintf(f, " %s%s", rows[r].name, rows[r].by_default ? "*" : "");
 	fprintf(f,
 		"\n                  (* = default; all = every row)\n"
-		"  --low N         pool low_watermark (default: the module's, high/4)\n"
+		"  --low N|module  pool low_watermark in the timed runs (default 0: faults\n"
+		"                  never wake the scrubber; module: its default, high/4)\n"
 		"  --csv FILE      one line per measurement\n"
+		"  --keep-loaded   leave zeropool loaded at exit (to resolve its symbols in a profile)\n"
 		"Runs in the guest with ZP_MODDIR=build/<release>; loads zeropool itself.\n");
 }
 
@@ -429,10 +438,13 @@ static void parse_args(int argc, char **argv)
 		{ "rows", required_argument, NULL, 'R' },
 		{ "low", required_argument, NULL, 'l' },
 		{ "csv", required_argument, NULL, 'o' },
+		{ "keep-loaded", no_argument, NULL, 'k' },
+		{ "median", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	int c, r, i;
+	char *end;
 
 	for (r = 0; r < NR_ROWS; r++)
 		opt.want[r] = rows[r].by_default;
@@ -475,23 +487,33 @@ static void parse_args(int argc, char **argv)
 			parse_rows(optarg);
 			break;
 		case 'l':
-			opt.low = strtol(optarg, NULL, 10);
-			if (opt.low < 0)
-				bench_die("--low wants a number >= 0");
+			if (!strcmp(optarg, "module")) {
+				opt.low = -1;
+				break;
+			}
+			opt.low = strtol(optarg, &end, 10);
+			if (end == optarg || *end || opt.low < 0)
+				bench_die("--low wants a number >= 0 or \"module\"");
 			break;
 		case 'o':
 			opt.csv_path = optarg;
 			break;
+		case 'k':
+			opt.keep_loaded = true;
+			break;
+		case 'M':
+			opt.best = false;
+			break;
 		case 'h':
-			usage(stdout);
+			print_help(stdout);
 			exit(0);
 		default:
-			usage(stderr);
+			print_help(stderr);
 			exit(2);
 		}
 	}
 	if (optind != argc) {
-		usage(stderr);
+		print_help(stderr);
 		exit(2);
 	}
 }
@@ -517,9 +539,12 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The median over the reps of @f applied to the runs of one setting. */
-static double median(enum row_id r, int ti, int ci,
-		     double (*f)(const struct meas *))
+/*
+ * Over the reps of one setting: the median of @f, or the best (the highest
+ * rate, the lowest time; @rate says which @f is).
+ */
+static double pick(enum row_id r, int ti, int ci,
+		   double (*f)(const struct meas *), bool rate)
 {
 	double v[MAX_REPS];
 	int i, n = opt.reps;
@@ -527,6 +552,8 @@ static double median(enum row_id r, int ti, int ci,
 	for (i = 0; i < n; i++)
 		v[i] = f(&res[r][ti][ci][i]);
 	qsort(v, n, sizeof(v[0]), cmp_double);
+	if (opt.best)
+		return rate ? v[n - 1] : v[0];
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -565,21 +592,45 @@ static void print_table(void)
 				printf("%-15s %6.3f %3d %7d %5d %7.3fs %7.3fs %7.3fs %11.1f %11.1f\n",
 				       rows[r].name, opt.mb / 1024.0, opt.reps,
 				       opt.threads[ti], opt.clines[ci],
-				       median(r, ti, ci, get_user),
-				       median(r, ti, ci, get_sys),
-				       median(r, ti, ci, get_wall),
-				       median(r, ti, ci, rate_cpu),
-				       median(r, ti, ci, rate_wall));
+				       pick(r, ti, ci, get_user, false),
+				       pick(r, ti, ci, get_sys, false),
+				       pick(r, ti, ci, get_wall, false),
+				       pick(r, ti, ci, rate_cpu, true),
+				       pick(r, ti, ci, rate_wall, true));
 		printf("\n");
 	}
 }
 
+/* A / B of the values picked over the reps (best or median). */
+static double ratio_picked(enum row_id a, enum row_id b, int ti, int ci,
+			   double (*f)(const struct meas *))
+{
+	double y = pick(b, ti, ci, f, true);
+
+	return y > 0 ? pick(a, ti, ci, f, true) / y : 0;
+}
+
+/*
+ * The median over the rounds of A / B within one round, where the two runs
+ * were next to each other in time: slow changes of the load on the host
+ * cancel out.
+ */
 static double ratio(enum row_id a, enum row_id b, int ti, int ci,
 		    double (*f)(const struct meas *))
 {
-	double y = median(b, ti, ci, f);
+	double v[MAX_REPS], x, y;
+	int i, n = 0;
 
-	return y > 0 ? median(a, ti, ci, f) / y : 0;
+	for (i = 0; i < opt.reps; i++) {
+		x = f(&res[a][ti][ci][i]);
+		y = f(&res[b][ti][ci][i]);
+		if (y > 0)
+			v[n++] = x / y;
+	}
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void print_ratios(enum row_id a, enum row_id b)
@@ -592,10 +643,11 @@ static void print_ratios(enum row_id a, enum row_id b)
 	snprintf(name, sizeof(name), "%s / %s", rows[a].name, rows[b].name);
 	for (ti = 0; ti < opt.nthreads; ti++)
 		for (ci = 0; ci < opt.nclines; ci++)
-			printf("%-34s %7d %5d %10.2f %10.2f\n", name,
+			printf("%-34s %7d %5d %10.2f %10.2f %10.2f\n", name,
 			       opt.threads[ti], opt.clines[ci],
 			       ratio(a, b, ti, ci, rate_cpu),
-			       ratio(a, b, ti, ci, rate_wall));
+			       ratio(a, b, ti, ci, rate_wall),
+			       ratio_picked(a, b, ti, ci, rate_wall));
 	printf("\n");
 }
 
@@ -609,8 +661,8 @@ static int index_of(const int *list, int n, int v)
 	return -1;
 }
 
-static void target(enum row_id a, enum row_id b, int threads, int cline,
-		   double min)
+static void report_target(enum row_id a, enum row_id b, int threads,
+			  int cline, double min)
 {
 	int ti = index_of(opt.threads, opt.nthreads, threads);
 	int ci = index_of(opt.clines, opt.nclines, cline);
@@ -625,9 +677,10 @@ static void target(enum row_id a, enum row_id b, int threads, int cline,
 	}
 	x = ratio(a, b, ti, ci, rate_wall);
 	y = ratio(a, b, ti, ci, rate_cpu);
-	printf("%s (%.2f fault/wsec), %s (%.2f flt/cpu/s)\n",
+	printf("%s (%.2f fault/wsec), %s (%.2f flt/cpu/s); %s/%s fault/wsec %.2f\n",
 	       x >= min ? "met" : "not met", x, y >= min ? "met" : "not met",
-	       y);
+	       y, opt.best ? "best" : "median", opt.best ? "best" : "median",
+	       ratio_picked(a, b, ti, ci, rate_wall));
 }
 
 static void print_pool_summary(void)
@@ -637,7 +690,7 @@ static void print_pool_summary(void)
 	unsigned int k;
 	int ti, ci, i, runs;
 
-	for (k = 0; k < sizeof(pr) / sizeof(pr[0]); k++) {
+	for (k = 0; k < ARRAY_SIZE(pr); k++) {
 		enum row_id r = pr[k];
 
 		if (!opt.want[r])
@@ -681,7 +734,9 @@ static void print_header(void)
 	printf("# faultrate: kernel %s, %ld CPUs, %ld MiB per run = %zu faults of 4 KiB, Rep %d\n",
 	       bench_kernel(), sysconf(_SC_NPROCESSORS_ONLN), opt.mb, npages,
 	       opt.reps);
-	printf("# each column below is the median over Rep runs; rows take turns within each setting\n");
+	printf("# each column below is the %s over Rep runs%s; Rep rounds of one run per row\n",
+	       opt.best ? "best" : "median",
+	       opt.best ? " (the highest rate, the lowest time: noise from other guests only slows runs down)" : "");
 	printf("# flt/cpu/s = faults / (user+sys CPU of the process); fault/wsec = faults / wall time\n");
 	printf("# each thread writes CLine 64-byte lines in every page of its own slice\n");
 	printf("# THP: enabled %s; shmem_enabled %s; anon rows use MADV_NOHUGEPAGE (4 KiB faults)%s\n",
@@ -689,9 +744,13 @@ static void print_header(void)
 	       opt.want[R_ANON_THP] ? " except anon-thp" : "");
 	printf("# shmem-prefault: %s, every page written beforehand\n",
 	       shm_path);
-	printf("# zeropool: pool filled to >= %llu pages (high_watermark), low_watermark %llu, max_pages %llu,\n",
-	       (unsigned long long)pool_need, (unsigned long long)pool_low,
+	printf("# zeropool: pool filled to >= %llu pages (high_watermark) before each warm run, max_pages %llu,\n",
+	       (unsigned long long)pool_need,
 	       (unsigned long long)bench_get("pool/max_pages"));
+	printf("#   low_watermark %llu in the timed runs%s\n",
+	       (unsigned long long)pool_low,
+	       pool_low ? " (a fault taking the pool below it wakes the scrub thread)" :
+	       " (faults never wake the scrub thread; --low module for the module's default)");
 	printf("#   scrubber disabled during every timed run%s; method %s, backend %s, allocator_zeroes %llu\n",
 	       opt.want[R_LIVE] ? " except zeropool-live" : "", method,
 	       backend, (unsigned long long)bench_get("scrub/allocator_zeroes"));
@@ -699,6 +758,9 @@ static void print_header(void)
 
 int main(int argc, char **argv)
 {
+	static const enum row_id round_order[] = {
+		R_ANON, R_WARM, R_SHMEM, R_COLD, R_ANON_THP, R_LIVE,
+	};
 	enum row_id order[NR_ROWS];
 	int norder = 0, r, ti, ci, i, k;
 	double t_start = bench_now();
@@ -711,7 +773,9 @@ int main(int argc, char **argv)
 		bench_die("needs 4 KiB pages");
 	npages = (size_t)opt.mb * (1 << 20) / PAGE;
 	pool_need = npages + POOL_SLACK;
-	for (r = 0; r < NR_ROWS; r++) {
+	/* warm next to both anon and shmem-prefault */
+	for (k = 0; k < (int)ARRAY_SIZE(round_order); k++) {
+		r = round_order[k];
 		if (opt.want[r] && rows[r].module) {
 			order[norder++] = r;
 			any_module = true;
@@ -737,19 +801,22 @@ int main(int argc, char **argv)
 		for (ci = 0; ci < opt.nclines; ci++) {
 			int t = opt.threads[ti], c = opt.clines[ci];
 
-			if (opt.want[R_ANON_NOMOD]) {
-				bench_unload_zeropool();
-				for (i = 0; i < opt.reps; i++) {
+			/*
+			 * Rounds of one run per row; every other round goes
+			 * the other way, so that a steady drift of the load
+			 * on the host favours no row.
+			 */
+			for (i = 0; i < opt.reps; i++) {
+				if (opt.want[R_ANON_NOMOD]) {
+					bench_unload_zeropool();
 					run_one(R_ANON_NOMOD, t, c,
 						&res[R_ANON_NOMOD][ti][ci][i]);
 					csv_line(R_ANON_NOMOD, ti, ci, i);
 				}
-			}
-			if (any_module && !zp_mod_loaded("zeropool"))
-				load_module();
-			for (i = 0; i < opt.reps; i++) {
+				if (any_module && !zp_mod_loaded("zeropool"))
+					load_module();
 				for (k = 0; k < norder; k++) {
-					r = order[k];
+					r = order[i % 2 ? norder - 1 - k : k];
 					run_one(r, t, c, &res[r][ti][ci][i]);
 					csv_line(r, ti, ci, i);
 				}
@@ -758,14 +825,17 @@ int main(int argc, char **argv)
 			for (r = 0; r < NR_ROWS; r++)
 				if (opt.want[r])
 					printf(" %s %.0f", rows[r].name,
-					       median(r, ti, ci, rate_wall));
+					       pick(r, ti, ci, rate_wall, true));
 			printf("\n");
 		}
 	}
 
 	print_table();
-	printf("%-34s %7s %5s %10s %10s\n", "Ratio (of medians)", "Threads",
-	       "CLine", "flt/cpu/s", "fault/wsec");
+	printf("Ratio A / B: the median over the Rep rounds of A / B within a round (the two\n"
+	       "runs close in time), per metric; then A / B of the %s fault/wsec above\n",
+	       opt.best ? "best" : "median");
+	printf("%-34s %7s %5s %10s %10s %10s\n", "A / B", "Threads", "CLine",
+	       "flt/cpu/s", "fault/wsec", opt.best ? "best/best" : "med/med");
 	print_ratios(R_WARM, R_ANON);
 	print_ratios(R_WARM, R_SHMEM);
 	print_ratios(R_COLD, R_ANON);
@@ -773,14 +843,15 @@ int main(int argc, char **argv)
 	print_ratios(R_LIVE, R_ANON);
 
 	print_pool_summary();
-	target(R_WARM, R_ANON, 1, 1, 3.0);
-	target(R_WARM, R_SHMEM, 1, 1, 0.85);
+	report_target(R_WARM, R_ANON, 1, 1, 3.0);
+	report_target(R_WARM, R_SHMEM, 1, 1, 0.85);
 	for (ti = 0; ti < opt.nthreads; ti++)
-		target(R_WARM, R_ANON, opt.threads[ti], 64, 1.0);
+		report_target(R_WARM, R_ANON, opt.threads[ti], 64, 1.0);
 
 	if (zp_mod_loaded("zeropool")) {
 		bench_set("scrub/enabled", "1");
-		bench_unload_zeropool();
+		if (!opt.keep_loaded)
+			bench_unload_zeropool();
 	}
 	if (csv)
 		fclose(csv);

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stosbench: userspace micro-benchmark of the ways to zero memory that
+ * zeropool's zero methods stand for, on the host (not in the guest).
+ *
+ *   rep stosb       clear_page_erms, the kernel's clear_page with ERMS
+ *   rep stosq       clear_page_rep
+ *   movnti          8-byte non-temporal stores (zero_method=nt), sfence
+ *   movntdq         16-byte non-temporal stores (_mm_stream_si128), sfence
+ *   memset          glibc, for reference
+ *
+ * 1. Bandwidth over a buffer much larger than the LLC (--mb, default
+ *    512 MiB), zeroed in 4 KiB calls and in 2 MiB calls (a non-temporal
+ *    call ends with sfence, so the 4 KiB column pays one per page).
+ * 2. The cost to a cache-hot workload that runs next: a working set
+ *    (--ws, KiB) is summed until hot, then --zero-mb MiB are zeroed in
+ *    4 KiB calls with a method (or nothing), then one pass over the working
+ *    set is timed.  The slowdown is that time over the time after no
+ *    zeroing; each is the median of --trials trials, methods taking turns.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+
+#ifdef __x86_64__
+#include <getopt.h>
+#include <immintrin.h>
+#include <sys/mman.h>
+
+#include "bench.h"
+
+#define KIB		1024UL
+#define MIB		(1024UL * 1024)
+#define MAX_WS		8
+#define MAX_PASSES	99
+#define MAX_TRIALS	999
+
+static void z_stosb(void *p, size_t n)
+{
+	asm volatile("rep stosb" : "+D" (p), "+c" (n) : "a" (0) : "memory");
+}
+
+static void z_stosq(void *p, size_t n)
+{
+	size_t q = n / 8;
+
+	asm volatile("rep stosq" : "+D" (p), "+c" (q) : "a" (0UL) : "memory");
+}
+
+static void z_movnti(void *p, size_t n)
+{
+	long long *q = p, *end = q + n / 8;
+
+	for (; q < end; q += 8) {
+		_mm_stream_si64(q, 0);
+		_mm_stream_si64(q + 1, 0);
+		_mm_stream_si64(q + 2, 0);
+		_mm_stream_si64(q + 3, 0);
+		_mm_stream_si64(q + 4, 0);
+		_mm_stream_si64(q + 5, 0);
+		_mm_stream_si64(q + 6, 0);
+		_mm_stream_si64(q + 7, 0);
+	}
+	_mm_sfence();
+}
+
+static void z_movntdq(void *p, size_t n)
+{
+	__m128i *q = p, *end = q + n / 16, z = _mm_setzero_si128();
+
+	for (; q < end; q += 4) {
+		_mm_stream_si128(q, z);
+		_mm_stream_si128(q + 1, z);
+		_mm_stream_si128(q + 2, z);
+		_mm_stream_si128(q + 3, z);
+	}
+	_mm_sfence();
+}
+
+static void z_memset(void *p, size_t n)
+{
+	memset(p, 0, n);
+}
+
+static void z_none(void *p, size_t n)
+{
+}
+
+struct method {
+	const char *name;
+	void (*zero)(void *p, size_t n);
+};
+
+static const struct method methods[] = {
+	{ "rep stosb", z_stosb },
+	{ "rep stosq", z_stosq },
+	{ "movnti+sfence", z_movnti },
+	{ "movntdq+sfence", z_movntdq },
+	{ "memset (glibc)", z_memset },
+};
+
+#define NR_METHODS	((int)ARRAY_SIZE(methods))
+
+static struct {
+	long mb, zero_mb;
+	int passes, trials;
+	int ws[MAX_WS], nws;
+} opt = {
+	.mb = 512,
+	.zero_mb = 128,
+	.passes = 5,
+	.trials = 41,
+};
+
+/* Keeps the compiler from dropping a result. */
+static inline void keep(uint64_t v)
+{
+	asm volatile("" : : "r" (v));
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void zero_in(const struct method *m, unsigned char *buf, size_t len,
+		    size_t chunk)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += chunk)
+		m->zero(buf + off, chunk);
+}
+
+/* GB/s, median over the passes. */
+static double bandwidth(const struct method *m, unsigned char *buf,
+			size_t len, size_t chunk)
+{
+	double v[MAX_PASSES], t0;
+	int i;
+
+	for (i = 0; i < opt.passes; i++) {
+		t0 = bench_now();
+		zero_in(m, buf, len, chunk);
+		v[i] = len / (bench_now() - t0) / 1e9;
+	}
+	return median(v, opt.passes);
+}
+
+static uint64_t sum_ws(const uint64_t *ws, size_t n)
+{
+	uint64_t s = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		s += ws[i];
+	return s;
+}
+
+static void print_help(FILE *f)
+{
+	fprintf(f,
+		"usage: stosbench [--mb N] [--zero-mb N] [--ws LIST] [--passes N] [--trials N]\n"
+		"  --mb N        buffer for the bandwidth test, MiB (default 512)\n"
+		"  --zero-mb N   zeroed before each timed working-set pass, MiB (default 128)\n"
+		"  --ws LIST     working sets in KiB (default 256,1024)\n"
+		"  --passes N    bandwidth passes per method, median printed (default 5)\n"
+		"  --trials N    working-set trials per method, median printed (default 41)\n");
+}
+
+static void parse_args(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "mb", required_argument, NULL, 'm' },
+		{ "zero-mb", required_argument, NULL, 'z' },
+		{ "ws", required_argument, NULL, 'w' },
+		{ "passes", required_argument, NULL, 'p' },
+		{ "trials", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	int c;
+
+	opt.ws[0] = 256;
+	opt.ws[1] = 1024;
+	opt.nws = 2;
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			opt.mb = bench_parse_pos("--mb", optarg, 1 << 20);
+			break;
+		case 'z':
+			opt.zero_mb = bench_parse_pos("--zero-mb", optarg,
+						      1 << 20);
+			break;
+		case 'w':
+			opt.nws = bench_parse_list(optarg, opt.ws, MAX_WS);
+			if (opt.nws <= 0)
+				bench_die("--ws wants a list like 256,1024");
+			break;
+		case 'p':
+			opt.passes = bench_parse_pos("--passes", optarg,
+						     MAX_PASSES);
+			break;
+		case 't':
+			opt.trials = bench_parse_pos("--trials", optarg,
+						     MAX_TRIALS);
+			break;
+		case 'h':
+			print_help(stdout);
+			exit(0);
+		default:
+			print_help(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc) {
+		print_help(stderr);
+		exit(2);
+	}
+}
+
+static void *map_buffer(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		bench_die("mmap %zu MiB: %s", len / MIB, strerror(errno));
+	/* 2 MiB pages where possible, like the kernel's direct map */
+	madvise(p, len, MADV_HUGEPAGE);
+	memset(p, 1, len);
+	return p;
+}
+
+static void cpu_model(char *buf, size_t len)
+{
+	char line[256];
+	FILE *f = fopen("/proc/cpuinfo", "re");
+
+	snprintf(buf, len, "?");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+			snprintf(buf, len, "%s", strchr(line, ':') + 2);
+			buf[strcspn(buf, "\n")] = '\0';
+			break;
+		}
+	}
+	fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+	static double v[NR_METHODS + 1][MAX_TRIALS];
+	const struct method none = { "no zeroing", z_none };
+	double bw4[NR_METHODS], bw2m[NR_METHODS];
+	double med[NR_METHODS + 1][MAX_WS];
+	double t_start = bench_now(), t0;
+	size_t len, zlen, wsmax = 0;
+	unsigned char *buf, *zbuf;
+	uint64_t *ws;
+	char model[128];
+	int m, w, t;
+
+	bench_name = "stosbench";
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	parse_args(argc, argv);
+	len = opt.mb * MIB;
+	zlen = opt.zero_mb * MIB;
+	for (w = 0; w < opt.nws; w++)
+		if ((size_t)opt.ws[w] * KIB > wsmax)
+			wsmax = opt.ws[w] * KIB;
+
+	cpu_model(model, sizeof(model));
+	printf("# stosbench: %s, %ld CPUs, L2 %ld KiB, L3 %ld KiB (sysconf)\n",
+	       model, sysconf(_SC_NPROCESSORS_ONLN),
+	       sysconf(_SC_LEVEL2_CACHE_SIZE) / 1024,
+	       sysconf(_SC_LEVEL3_CACHE_SIZE) / 1024);
+	buf = map_buffer(len);
+
+	printf("\nZeroing bandwidth over %ld MiB, GB/s (median of %d passes)\n",
+	       opt.mb, opt.passes);
+	printf("%-16s %12s %12s\n", "method", "4 KiB calls", "2 MiB calls");
+	for (m = 0; m < NR_METHODS; m++) {
+		bw4[m] = bandwidth(&methods[m], buf, len, 4 * KIB);
+		bw2m[m] = bandwidth(&methods[m], buf, len, 2 * MIB);
+		printf("%-16s %12.2f %12.2f\n", methods[m].name, bw4[m],
+		       bw2m[m]);
+	}
+	printf("ratio movnti / rep stosb: %.2f (4 KiB), %.2f (2 MiB)\n",
+	       bw4[2] / bw4[0], bw2m[2] / bw2m[0]);
+	printf("ratio movntdq / rep stosb: %.2f (4 KiB), %.2f (2 MiB)\n",
+	       bw4[3] / bw4[0], bw2m[3] / bw2m[0]);
+	munmap(buf, len);
+
+	/* the working set and the memory zeroed before each timed pass */
+	ws = map_buffer(wsmax);
+	zbuf = map_buffer(zlen);
+	printf("\nCost to a cache-hot workload: one pass summing the working set right after\n"
+	       "zeroing %ld MiB in 4 KiB calls, vs. after no zeroing (median of %d trials, methods taking turns; us)\n",
+	       opt.zero_mb, opt.trials);
+	printf("%-16s", "method");
+	for (w = 0; w < opt.nws; w++)
+		printf(" %9d KiB  slowdown", opt.ws[w]);
+	printf("\n");
+	for (w = 0; w < opt.nws; w++) {
+		size_t n = opt.ws[w] * KIB / 8;
+
+		for (t = 0; t < opt.trials; t++) {
+			for (m = 0; m <= NR_METHODS; m++) {
+				const struct method *me = m ? &methods[m - 1] :
+							      &none;
+
+				keep(sum_ws(ws, n));
+				keep(sum_ws(ws, n));
+				zero_in(me, zbuf, zlen, 4 * KIB);
+				t0 = bench_now();
+				keep(sum_ws(ws, n));
+				v[m][t] = (bench_now() - t0) * 1e6;
+			}
+		}
+		for (m = 0; m <= NR_METHODS; m++)
+			med[m][w] = median(v[m], opt.trials);
+	}
+	for (m = 0; m <= NR_METHODS; m++) {
+		printf("%-16s", m ? methods[m - 1].name : none.name);
+		for (w = 0; w < opt.nws; w++)
+			printf(" %13.1f %9.2f", med[m][w],
+			       med[m][w] / med[0][w]);
+		printf("\n");
+	}
+	printf("# run time %.1f s\n", bench_now() - t_start);
+	return 0;
+}
+
+#else /* !__x86_64__ */
+
+int main(void)
+{
+	printf("stosbench: not supported on this architecture (x86-64 only)\n");
+	return 0;
+}
+
+#endif
