@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pagesplice internals: rings, segments and completions.
+ *
+ * A segment is one submitted buffer.  It is owned by the ring it was
+ * submitted to (that ring gets its completion) and queued in exactly one
+ * ring at a time (the owner, or another ring after FORWARD).  It lives
+ * while its queue reference or any pipe_buffer handed out by splice holds
+ * it; the last reference releases the pages and posts the completion.
+ */
+#ifndef _PAGESPLICE_PS_H
+#define _PAGESPLICE_PS_H
+
+#include <linux/atomic.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uio.h>
+#include <linux/wait.h>
+
+#include <uapi/pagesplice.h>
+
+struct ps_cqe {
+	struct list_head node;		/* in ps_ring.cq */
+	struct pagesplice_completion c;
+};
+
+#define PS_SEG_COPIED	PAGESPLICE_COMP_COPIED
+#define PS_SEG_ZERO	PAGESPLICE_COMP_ZERO
+
+struct ps_seg {
+	struct list_head node;		/* in the queue ring's ->queue */
+	struct ps_ring *owner;		/* holds a ring reference */
+	struct ps_cqe *cqe;		/* NULL once posted (copied at submit) */
+	refcount_t refs;		/* queue + one per pipe_buffer */
+	u32 flags;			/* PS_SEG_* */
+	bool error;			/* WRITE_ONCE: dropped undelivered */
+	/*
+	 * Bytes handed to consumers; written only under the consumer mutex
+	 * of the ring the segment is queued in.
+	 */
+	size_t consumed;
+	size_t len;
+	unsigned int offset;		/* of the data in pages[0] */
+	unsigned int nr_pages;
+	unsigned long nr_pinned;	/* pages[] entries holding a pin */
+	unsigned long charged_copy;	/* pages counted in pages_copied */
+	struct mm_struct *mm;		/* charged locked_vm, or NULL */
+	/* NULL: the shared zero page, which holds no pin */
+	struct page *pages[];
+};
+
+struct ps_ring {
+	spinlock_t lock;		/* protects everything up to 'seq' */
+	struct list_head queue;		/* ps_seg, FIFO */
+	u64 queued_bytes;		/* unconsumed bytes in ->queue */
+	unsigned int queued_segs;
+	struct list_head cq;		/* ps_cqe, in completion order */
+	unsigned int nr_cqe;
+	unsigned int inflight_segs;	/* own segments not yet completed */
+	u64 inflight_bytes;		/* ... and their length */
+	u64 seq;			/* next sequence number */
+	bool shutdown;			/* no more SUBMIT/FORWARD in */
+	bool closed;			/* last file closed: drop completions */
+
+	/* Serialises consumers: one writer of a queued segment's consumed. */
+	struct mutex consumer_mutex;
+	wait_queue_head_t wq;		/* data, room, completions, shutdown */
+	struct kref ref;		/* the file + one per owned segment */
+};
+
+/* Tunables (stats.c); read with READ_ONCE, written by the stats tree. */
+extern u64 ps_copy_threshold;
+extern u64 ps_ring_max_bufs;
+extern u64 ps_ring_max_bytes;
+extern u64 ps_max_pinned_pages;
+
+struct ps_stats {
+	atomic64_t rings;		/* open now */
+	atomic64_t rings_created;
+	atomic64_t bytes_by_reference;
+	atomic64_t bytes_copied;
+	atomic64_t zero_segments;
+	atomic64_t pages_pinned;	/* now */
+	atomic64_t pages_copied;	/* now: ring-owned copies */
+	atomic64_t completions;		/* buffers */
+	atomic64_t ring_full;
+	atomic64_t memlock_refusals;
+	atomic64_t cap_refusals;
+	atomic64_t bytes_forwarded;
+	atomic64_t splice_bufs;
+};
+
+extern struct ps_stats ps_stats;
+
+int ps_stats_init(void);
+void ps_stats_exit(void);
+
+/* ring.c */
+struct ps_ring *ps_ring_alloc(void);
+void ps_ring_get(struct ps_ring *ring);
+void ps_ring_put(struct ps_ring *ring);
+void ps_ring_close(struct ps_ring *ring);
+void ps_ring_shutdown(struct ps_ring *ring);
+int ps_ring_reserve(struct ps_ring *ring, size_t len, bool nonblock);
+void ps_ring_unreserve(struct ps_ring *ring, size_t len);
+void ps_ring_enqueue(struct ps_ring *ring, struct ps_seg *seg, u64 *seq);
+struct ps_seg *ps_ring_head(struct ps_ring *ring);
+void ps_ring_advance(struct ps_ring *ring, struct ps_seg *seg, size_t n);
+ssize_t ps_ring_read(struct ps_ring *ring, struct iov_iter *to,
+		     bool nonblock);
+int ps_ring_wait_data(struct ps_ring *ring, bool nonblock);
+void ps_seg_put(struct ps_seg *seg);
+int ps_ring_reap(struct ps_ring *ring, struct pagesplice_reap *args);
+
+/* pin.c */
+struct ps_seg *ps_seg_from_user(struct ps_ring *ring, u64 addr, size_t len,
+				u64 tag, bool copy);
+void ps_seg_release_pages(struct ps_seg *seg);
+
+/* splice.c */
+ssize_t ps_splice_read(struct file *in, loff_t *ppos,
+		       struct pipe_inode_info *pipe, size_t len,
+		       unsigned int flags);
+
+/* forward.c */
+long ps_forward(struct ps_ring *src, struct pagesplice_forward *args);
+
+/* dev.c */
+int ps_dev_init(void);
+void ps_dev_exit(void);
+struct ps_ring *ps_ring_from_file(struct file *file);
+
+#endif /* _PAGESPLICE_PS_H */

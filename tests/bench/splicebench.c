@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagesplice against pipes, between two processes (issue 4's benchmarks):
+ *
+ *   1. per buffer size: pipe write/read; vmsplice + read; pagesplice
+ *      SUBMIT + read; vmsplice + splice to /dev/null; pagesplice SUBMIT +
+ *      splice to /dev/null.  The pagesplice producer reuses a buffer only
+ *      after its completion; the vmsplice one cannot know and just reuses.
+ *   2. the 1996 pipeline, dd | cat | cat | cat | cat > /dev/null through
+ *      real pipes, against the same five stages through pagesplice rings
+ *      with FORWARD relays (the last stage read()s, like cat).
+ *
+ *   splicebench [-s MiB per run] [-b KiB,KiB,...] [-p MiB for the pipeline]
+ *               [-m mask of the modes of 1. to run, bit 0 = pipe]
+ *
+ * Times in a TCG guest are not hardware times: read the ratios.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include "bench.h"
+#include "../lib/psring.h"
+
+#define MAX_SIZES 16
+#define PIPE_SZ (1 << 20)
+
+enum mode { M_PIPE, M_VMS_READ, M_PS_READ, M_VMS_SPLICE, M_PS_SPLICE, M_NR };
+
+static const char * const mode_names[M_NR] = {
+	"pipe", "vmsplice+read", "ps+read", "vmsplice+splice", "ps+splice",
+};
+
+static void *bmap(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (p == MAP_FAILED)
+		bench_die("mmap %zu: %s", len, strerror(errno));
+	memset(p, 0x5a, len);
+	return p;
+}
+
+static void set_pipe(int *p)
+{
+	if (pipe(p))
+		bench_die("pipe: %s", strerror(errno));
+	fcntl(p[1], F_SETPIPE_SZ, PIPE_SZ);
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n <= 0)
+			bench_die("write: %s", strerror(errno));
+		buf += n;
+		len -= n;
+	}
+}
+
+static void vmsplice_all(int fd, char *buf, size_t len)
+{
+	while (len) {
+		struct iovec iov = { buf, len };
+		ssize_t n = vmsplice(fd, &iov, 1, 0);
+
+		if (n <= 0)
+			bench_die("vmsplice: %s", strerror(errno));
+		buf += n;
+		len -= n;
+	}
+}
+
+/* Producer with nbuf buffers; each reused only after its completion. */
+struct ps_prod {
+	int fd, nbuf;
+	size_t bs;
+	char *area;
+	uint64_t *seq;
+	bool *busy;
+};
+
+static void ps_prod_wait(struct ps_prod *pp, int slot)
+{
+	struct pagesplice_completion c[64];
+	int n, i, j;
+
+	while (pp->busy[slot]) {
+		n = psr_reap(pp->fd, c, 64, PAGESPLICE_REAP_WAIT);
+		if (n < 0)
+			bench_die("REAP: %s", strerror(-n));
+		for (j = 0; j < n; j++)
+			for (i = 0; i < pp->nbuf; i++)
+				if (pp->busy[i] && pp->seq[i] >= c[j].seq_first &&
+				    pp->seq[i] <= c[j].seq_last)
+					pp->busy[i] = false;
+	}
+}
+
+static void ps_prod_init(struct ps_prod *pp, int fd, size_t bs)
+{
+	pp->fd = fd;
+	pp->bs = bs;
+	pp->nbuf = bs >= (4 << 20) ? 4 : (16 << 20) / bs;
+	if (pp->nbuf > 64)
+		pp->nbuf = 64;
+	pp->area = bmap(pp->nbuf * bs);
+	pp->seq = calloc(pp->nbuf, sizeof(*pp->seq));
+	pp->busy = calloc(pp->nbuf, sizeof(*pp->busy));
+	if (!pp->seq || !pp->busy)
+		bench_die("calloc");
+}
+
+static void ps_prod_submit(struct ps_prod *pp, uint64_t i, size_t len)
+{
+	int slot = i % pp->nbuf, ret;
+
+	ps_prod_wait(pp, slot);
+	ret = psr_submit(pp->fd, pp->area + (size_t)slot * pp->bs, len, 0, 0,
+			 &pp->seq[slot]);
+	if (ret)
+		bench_die("SUBMIT: %s", strerror(-ret));
+	pp->busy[slot] = true;
+}
+
+static void producer(enum mode m, int out, size_t bs, uint64_t total)
+{
+	char *buf = bmap(bs);
+	uint64_t done;
+
+	if (m == M_PS_READ || m == M_PS_SPLICE) {
+		struct ps_prod pp;
+		uint64_t i = 0;
+
+		ps_prod_init(&pp, out, bs);
+		for (done = 0; done < total; done += bs)
+			ps_prod_submit(&pp, i++, bs);
+		ioctl(out, PAGESPLICE_IOC_SHUTDOWN);
+		return;
+	}
+	for (done = 0; done < total; done += bs) {
+		if (m == M_PIPE)
+			write_all(out, buf, bs);
+		else
+			vmsplice_all(out, buf, bs);
+	}
+}
+
+static void consumer(enum mode m, int in, size_t bs, uint64_t total)
+{
+	char *buf = bmap(bs);
+	int null = open("/dev/null", O_WRONLY), p[2] = { -1, -1 };
+	uint64_t done = 0;
+	ssize_t n;
+
+	if (m == M_PS_SPLICE)
+		set_pipe(p);
+	while (done < total) {
+		switch (m) {
+		case M_PIPE:
+		case M_VMS_READ:
+		case M_PS_READ:
+			n = read(in, buf, bs);
+			break;
+		case M_VMS_SPLICE:
+			n = splice(in, NULL, null, NULL, PIPE_SZ, SPLICE_F_MOVE);
+			break;
+		default:
+			n = splice(in, NULL, p[1], NULL, PIPE_SZ, SPLICE_F_MOVE);
+			if (n > 0) {
+				ssize_t left = n, k;
+
+				while (left > 0) {
+					k = splice(p[0], NULL, null, NULL, left,
+						   SPLICE_F_MOVE);
+					if (k <= 0)
+						bench_die("splice out: %s",
+							  strerror(errno));
+					left -= k;
+				}
+			}
+			break;
+		}
+		if (n < 0)
+			bench_die("%s reader: %s", mode_names[m],
+				  strerror(errno));
+		if (n == 0)
+			break;
+		done += n;
+	}
+	if (done != total)
+		bench_die("%s: reader got %llu of %llu bytes", mode_names[m],
+			  (unsigned long long)done, (unsigned long long)total);
+}
+
+static double run(enum mode m, size_t bs, uint64_t total)
+{
+	int p[2], st, in, out;
+	pid_t prod, cons;
+	double t0;
+
+	if (m == M_PS_READ || m == M_PS_SPLICE) {
+		in = out = psr_open(0);
+		if (in < 0)
+			bench_die("open %s: %s", PAGESPLICE_DEVICE,
+				  strerror(errno));
+	} else {
+		set_pipe(p);
+		in = p[0];
+		out = p[1];
+	}
+	t0 = bench_now();
+	cons = fork();
+	if (cons == 0) {
+		consumer(m, in, bs, total);
+		_exit(0);
+	}
+	prod = fork();
+	if (prod == 0) {
+		producer(m, out, bs, total);
+		_exit(0);
+	}
+	close(in);
+	if (out != in)
+		close(out);
+	waitpid(prod, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		bench_die("%s producer failed", mode_names[m]);
+	waitpid(cons, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		bench_die("%s reader failed", mode_names[m]);
+	return total / (bench_now() - t0) / (1 << 30);
+}
+
+/* 2: five stages.  Stage 0 fills its buffers from /dev/zero like dd. */
+static double pipeline_ps(uint64_t total, size_t bs)
+{
+	int ring[4], i, st, zero;
+	pid_t pid[5];
+	double t0;
+
+	for (i = 0; i < 4; i++) {
+		ring[i] = psr_open(0);
+		if (ring[i] < 0)
+			bench_die("open: %s", strerror(errno));
+	}
+	t0 = bench_now();
+	for (i = 0; i < 5; i++) {
+		pid[i] = fork();
+		if (pid[i])
+			continue;
+		if (i == 0) {
+			struct ps_prod pp;
+			uint64_t done, k = 0;
+
+			zero = open("/dev/zero", O_RDONLY);
+			ps_prod_init(&pp, ring[0], bs);
+			for (done = 0; done < total; done += bs) {
+				int slot = k % pp.nbuf;
+
+				ps_prod_wait(&pp, slot);
+				if (read(zero, pp.area + (size_t)slot * bs, bs) !=
+				    (ssize_t)bs)
+					bench_die("read /dev/zero");
+				ps_prod_submit(&pp, k++, bs);
+			}
+			ioctl(ring[0], PAGESPLICE_IOC_SHUTDOWN);
+		} else if (i < 4) {
+			long n;
+
+			while ((n = psr_forward(ring[i - 1], ring[i], 0, 0)) > 0)
+				;
+			if (n < 0)
+				bench_die("FORWARD: %s", strerror(-n));
+			ioctl(ring[i], PAGESPLICE_IOC_SHUTDOWN);
+		} else {
+			char *buf = bmap(128 << 10);
+			uint64_t got = 0;
+			ssize_t n;
+
+			while ((n = read(ring[3], buf, 128 << 10)) > 0)
+				got += n;
+			if (got != total)
+				bench_die("pipeline got %llu bytes",
+					  (unsigned long long)got);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 4; i++)
+		close(ring[i]);
+	for (i = 0; i < 5; i++) {
+		waitpid(pid[i], &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			bench_die("pipeline stage %d failed", i);
+	}
+	return total / (bench_now() - t0) / (1 << 30);
+}
+
+static double pipeline_pipe(uint64_t mib)
+{
+	char cmd[256];
+	double t0;
+
+	snprintf(cmd, sizeof(cmd),
+		 "dd if=/dev/zero bs=1024k count=%llu 2>/dev/null | cat | cat | cat | cat > /dev/null",
+		 (unsigned long long)mib);
+	t0 = bench_now();
+	if (system(cmd))
+		bench_die("%s failed", cmd);
+	return (mib << 20) / (bench_now() - t0) / (1 << 30);
+}
+
+int main(int argc, char **argv)
+{
+	int sizes[MAX_SIZES] = { 4, 64, 1024, 4096 }, nsizes = 4, i, m, opt;
+	uint64_t mib = 64, pmib = 64, mask = (1 << M_NR) - 1;
+	double r[M_NR], pp, ps;
+
+	bench_name = "splicebench";
+	while ((opt = getopt(argc, argv, "s:b:p:m:")) != -1) {
+		switch (opt) {
+		case 's':
+			mib = bench_parse_pos("-s", optarg, 1 << 20);
+			break;
+		case 'b':
+			nsizes = bench_parse_list(optarg, sizes, MAX_SIZES);
+			if (nsizes <= 0)
+				bench_die("-b wants KiB,KiB,...");
+			break;
+		case 'p':
+			pmib = bench_parse_pos("-p", optarg, 1 << 20);
+			break;
+		case 'm':
+			mask = bench_parse_pos("-m", optarg, mask);
+			break;
+		default:
+			bench_die("usage: splicebench [-s MiB] [-b KiB,...] [-p MiB] [-m mask]");
+		}
+	}
+	bench_load_zeropool("");
+	m = zp_mod_load("pagesplice", "pagesplice", NULL);
+	if (m && m != -EEXIST)
+		bench_die("load pagesplice.ko: %s", strerror(-m));
+
+	printf("# splicebench on %s: %llu MiB per run, two processes, GiB/s\n",
+	       bench_kernel(), (unsigned long long)mib);
+	printf("%-8s", "buffer");
+	for (m = 0; m < M_NR; m++)
+		printf(" %16s", mode_names[m]);
+	printf(" %14s %18s\n", "ps+read/pipe", "ps+spl/vms+spl");
+	for (i = 0; i < nsizes; i++) {
+		size_t bs = (size_t)sizes[i] << 10;
+		uint64_t total = (mib << 20) / bs * bs;
+
+		for (m = 0; m < M_NR; m++)
+			r[m] = mask & (1 << m) ? run(m, bs, total) : 0;
+		printf("%-6dKi", sizes[i]);
+		for (m = 0; m < M_NR; m++)
+			printf(" %16.3f", r[m]);
+		printf(" %14.2f %18.2f\n", r[M_PS_READ] / r[M_PIPE],
+		       r[M_PS_SPLICE] / r[M_VMS_SPLICE]);
+	}
+
+	printf("\n# the 1996 pipeline, %llu MiB, 5 stages, GiB/s\n",
+	       (unsigned long long)pmib);
+	pp = pipeline_pipe(pmib);
+	ps = pipeline_ps(pmib << 20, 1 << 20);
+	printf("%-40s %8.3f\n", "dd | cat | cat | cat | cat (pipes)", pp);
+	printf("%-40s %8.3f\n", "pagesplice rings + 3 FORWARD relays", ps);
+	printf("%-40s %8.2f\n", "ratio", ps / pp);
+
+	zp_unload_quiet("pagesplice");
+	bench_unload_zeropool();
+	return 0;
+}
