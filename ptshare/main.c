@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptshare.ko: measures what fork() spends copying page tables, per fork,
+ * and estimates what lazy page-table sharing would have saved.  See
+ * include/uapi/ABI-ptshare.md.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/init.h>
+#include <linux/module.h>
+
+#include "ptshare.h"
+
+unsigned int pts_ring_size = 1024;
+module_param_named(ring_size, pts_ring_size, uint, 0444);
+MODULE_PARM_DESC(ring_size, "per-fork records kept (4..65536); oldest dropped first");
+
+static char *fork_symbol;
+module_param(fork_symbol, charp, 0444);
+MODULE_PARM_DESC(fork_symbol,
+		 "fork-level function to probe instead of kernel_clone/copy_process (testing)");
+
+static bool enabled = true;
+module_param(enabled, bool, 0444);
+MODULE_PARM_DESC(enabled, "initial value of the enabled tunable");
+
+static int __init pts_init(void)
+{
+	int err;
+
+	if (pts_ring_size < 4 || pts_ring_size > 65536) {
+		pr_err("ring_size=%u is out of range 4..65536\n",
+		       pts_ring_size);
+		return -EINVAL;
+	}
+	pts_tun.enabled = enabled;
+	err = pts_ring_init(pts_ring_size);
+	if (err)
+		return err;
+	err = pts_track_init();
+	if (err)
+		goto out_ring;
+	err = pts_stats_init();
+	if (err)
+		goto out_track;
+	pts_debugfs_init();
+	/* Last: handlers may run as soon as a probe is registered. */
+	err = pts_probes_register(fork_symbol);
+	if (err)
+		goto out_debugfs;
+	return 0;
+
+out_debugfs:
+	pts_debugfs_exit();
+	pts_stats_exit();
+out_track:
+	pts_track_exit();
+out_ring:
+	pts_ring_exit();
+	return err;
+}
+
+static void __exit pts_exit(void)
+{
+	pts_probes_unregister();
+	pts_track_close_all();
+	pts_debugfs_exit();
+	pts_stats_exit();
+	pts_track_exit();
+	pts_ring_exit();
+}
+
+module_init(pts_init);
+module_exit(pts_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("fork page-table copy tracer and lazy-sharing estimate");

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ptshare.ko internals: a kprobe tracer of fork's page-table copy and of
+ * what lazy page-table sharing would have saved.
+ *
+ * A traced fork lives in a slot (track.c) from the fork-level probe's entry
+ * until its window closes (child exec/exit, parent exit, window_ms, or
+ * unload); then it becomes a record in the ring (ring.c).
+ */
+#ifndef _PTSHARE_H
+#define _PTSHARE_H
+
+#include <linux/atomic.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#define PTS_NR_SLOTS		32
+/* Distinct 2 MiB ranges remembered per window, both processes together. */
+#define PTS_SET_BITS		11
+#define PTS_SET_SIZE		(1U << PTS_SET_BITS)
+#define PTS_RANGE_SHIFT		21	/* one PTE table maps 2 MiB */
+#define PTS_HIST_BUCKETS	64
+#define PTS_COMM_LEN		16	/* TASK_COMM_LEN */
+
+enum pts_end {
+	PTS_END_NONE,
+	PTS_END_CHILD_EXIT,	/* child's mm torn down: exit or exec */
+	PTS_END_PARENT_EXIT,
+	PTS_END_WINDOW,		/* window_ms elapsed */
+	PTS_END_NOMM,		/* child mm never seen (no copy_page_range) */
+	PTS_END_DISABLED,	/* window_ms == 0 */
+	PTS_END_NR,
+};
+
+/* One finished fork, as the ring stores it and debugfs prints it. */
+struct pts_record {
+	u64 seq;
+	u64 start_ns;		/* ktime_get_ns() at the fork-level probe */
+	u64 fork_ns;		/* fork-level function, entry to return */
+	u64 dup_ns;		/* dup_mmap, or first-to-last copy_page_range */
+	u64 cpr_ns;		/* copy_page_range, summed over VMAs */
+	u64 pgtable_bytes;	/* child's mm_pgtables_bytes() after the copy */
+	u64 parent_anon_kb;
+	u64 window_ns;		/* how long COW faults were attributed */
+	u32 cpr_calls;
+	u32 vmas_copied;	/* calls whose VMA needed its tables copied */
+	u32 vmas_skipped;	/* calls that returned early (no anon_vma) */
+	u32 pte_tables;		/* __pte_alloc in the child during the copy */
+	u32 cow_parent;
+	u32 cow_child;
+	u32 written_parent;	/* distinct 2 MiB ranges written */
+	u32 written_child;
+	u32 written_union;
+	u32 set_full;		/* ranges not remembered: counts are floors */
+	/* The lazy-sharing estimate (estimate.c). */
+	u32 est_privatized;	/* PTE tables lazy sharing would copy */
+	u32 est_saved_tables;
+	u64 est_saved_bytes;
+	u32 est_saved_pct;	/* of pgtable_bytes */
+	u64 est_fork_ns;
+	pid_t parent_pid;
+	pid_t parent_tgid;
+	pid_t child_pid;
+	u8 end;			/* enum pts_end */
+	char comm[PTS_COMM_LEN];
+};
+
+enum pts_state {
+	PTS_FREE,
+	PTS_FORKING,	/* owned by the forking task, fork-level probe live */
+	PTS_WINDOW,	/* fork returned; attributing faults */
+};
+
+/*
+ * A traced fork.  Fields under "owner" are written only by the forking
+ * task itself from its own probe handlers (one at a time, preemption off),
+ * and read by others only after it moved the slot to PTS_WINDOW under
+ * @lock.  Fields under "lock" are written by fault and exit probes on any
+ * CPU and by the sweeper, always with @lock held.
+ */
+struct pts_slot {
+	atomic_t state;			/* enum pts_state; FREE->FORKING by cmpxchg */
+	u32 gen;			/* bumped at each claim (owner) */
+	struct task_struct *owner;	/* READ_ONCE: lookup by current */
+	/* owner */
+	u64 t_fork;
+	u64 t_first_cpr;
+	u64 t_last_cpr;
+	int in_cpr;
+	bool dup_seen;
+	struct pts_record rec;		/* fork-side figures filled here */
+	/* compared locklessly (READ_ONCE), rechecked under @lock */
+	struct mm_struct *parent_mm;
+	struct mm_struct *child_mm;
+	spinlock_t lock;
+	/* lock */
+	u8 child_gone;			/* enum pts_end, seen while FORKING */
+	u64 deadline_ns;
+	u32 cow_parent;
+	u32 cow_child;
+	u32 written_parent;
+	u32 written_child;
+	u32 written_union;
+	u32 set_full;
+	u64 *set;			/* PTS_SET_SIZE keys, 0 = empty */
+};
+
+/* Tunables (stats.c), READ_ONCE in probes. */
+struct pts_tunables {
+	u64 enabled;
+	u64 filter_pid;
+	u64 min_rss_kb;
+	u64 window_ms;
+	u64 entry_cost_pct;
+};
+
+extern struct pts_tunables pts_tun;
+
+/* Counters shown in sysfs. */
+struct pts_counters {
+	atomic64_t forks_seen;
+	atomic64_t forks_filtered;
+	atomic64_t forks_traced;
+	atomic64_t forks_busy;		/* no free slot */
+	atomic64_t forks_failed;	/* fork returned an error */
+	atomic64_t fork_ns;
+	atomic64_t dup_ns;
+	atomic64_t cpr_ns;
+	atomic64_t cpr_calls;
+	atomic64_t vmas_copied;
+	atomic64_t vmas_skipped;
+	atomic64_t pgtable_bytes;
+	atomic64_t pte_tables;
+	atomic64_t cow_faults;
+	atomic64_t tables_written;
+	atomic64_t est_privatized;
+	atomic64_t est_saved_bytes;
+	atomic64_t est_fork_ns;
+	atomic64_t windows_closed;
+};
+
+extern struct pts_counters pts_cnt;
+
+/* main.c */
+extern unsigned int pts_ring_size;
+
+/* track.c */
+int pts_track_init(void);
+void pts_track_exit(void);
+bool pts_filter_pass(struct task_struct *task);
+int pts_filter_comm_set(const char *buf, size_t len);
+void pts_filter_comm_get(char *buf);
+struct pts_slot *pts_slot_claim(void);
+struct pts_slot *pts_slot_current(void);
+struct pts_slot *pts_slot_get(unsigned int idx, u32 gen);
+unsigned int pts_slot_index(struct pts_slot *slot);
+void pts_slot_release(struct pts_slot *slot);
+void pts_fork_done(struct pts_slot *slot, pid_t child);
+void pts_fault(struct mm_struct *mm, unsigned long addr, bool cow,
+	       bool write);
+void pts_mm_exit(struct mm_struct *mm);
+void pts_track_close_all(void);
+unsigned int pts_windows_open(void);
+
+/* ring.c */
+int pts_ring_init(unsigned int size);
+void pts_ring_exit(void);
+void pts_ring_push(struct pts_record *rec);
+u64 pts_ring_dropped(void);
+u64 pts_ring_count(void);
+bool pts_ring_copy(u64 seq, struct pts_record *out);
+u64 pts_ring_first(void);
+u64 pts_ring_next_seq(void);
+void pts_hist_add(atomic64_t *hist, u64 ns);
+extern atomic64_t pts_hist_fork[PTS_HIST_BUCKETS];
+extern atomic64_t pts_hist_cpr[PTS_HIST_BUCKETS];
+
+/* estimate.c */
+void pts_estimate(struct pts_record *rec);
+extern const char * const pts_end_names[PTS_END_NR];
+
+/* probes.c */
+extern bool pts_pte_counted;
+int pts_probes_register(const char *fork_symbol);
+void pts_probes_unregister(void);
+u64 pts_probes_missed(void);
+const char *pts_probes_attached(void);
+void pts_probes_show(struct seq_file *m);
+
+/* stats.c */
+int pts_stats_init(void);
+void pts_stats_exit(void);
+
+/* debugfs.c */
+void pts_debugfs_init(void);
+void pts_debugfs_exit(void);
+
+#endif /* _PTSHARE_H */

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/zeropool/ptshare/: tunables and counters, one value per
+ * file, through zeropool's stats tree.  Every file is described in
+ * include/uapi/ABI-ptshare.md.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/kernel.h>
+#include <linux/sysfs.h>
+#include <linux/threads.h>
+
+#include <zeropool/stats.h>
+
+#include "ptshare.h"
+
+struct pts_tunables pts_tun = {
+	.enabled = 1,
+	.window_ms = 1000,
+	.entry_cost_pct = 50,
+};
+
+struct pts_counters pts_cnt;
+
+static struct kobject *pts_dir;
+
+static ssize_t pts_comm_show(struct kobject *kobj, struct kobj_attribute *a,
+			     char *buf)
+{
+	char comm[PTS_COMM_LEN];
+
+	pts_filter_comm_get(comm);
+	return sysfs_emit(buf, "%s\n", comm);
+}
+
+static ssize_t pts_comm_store(struct kobject *kobj, struct kobj_attribute *a,
+			      const char *buf, size_t count)
+{
+	int err = pts_filter_comm_set(buf, count);
+
+	return err ? err : count;
+}
+
+static struct kobj_attribute pts_a_comm =
+	__ATTR(filter_comm, 0644, pts_comm_show, pts_comm_store);
+
+static u64 pts_windows_get(const struct zp_attr *attr)
+{
+	return pts_windows_open();
+}
+
+static u64 pts_dropped_get(const struct zp_attr *attr)
+{
+	return pts_ring_dropped();
+}
+
+static u64 pts_missed_get(const struct zp_attr *attr)
+{
+	return pts_probes_missed();
+}
+
+static const char *pts_attached_text(const struct zp_attr *attr)
+{
+	return pts_probes_attached();
+}
+
+static ZP_TUNABLE(pts_a_enabled, enabled, &pts_tun.enabled, 0, 1, NULL, NULL);
+static ZP_TUNABLE(pts_a_pid, filter_pid, &pts_tun.filter_pid, 0,
+		  PID_MAX_LIMIT, NULL, NULL);
+static ZP_TUNABLE(pts_a_rss, min_rss, &pts_tun.min_rss_kb, 0, 1ULL << 40,
+		  NULL, NULL);
+static ZP_TUNABLE(pts_a_window, window_ms, &pts_tun.window_ms, 0, 60000,
+		  NULL, NULL);
+static ZP_TUNABLE(pts_a_entry, entry_cost_pct, &pts_tun.entry_cost_pct, 0,
+		  100, NULL, NULL);
+
+static ZP_COUNTER_ATOMIC(pts_a_seen, forks_seen, &pts_cnt.forks_seen);
+static ZP_COUNTER_ATOMIC(pts_a_filt, forks_filtered, &pts_cnt.forks_filtered);
+static ZP_COUNTER_ATOMIC(pts_a_traced, forks_traced, &pts_cnt.forks_traced);
+static ZP_COUNTER_ATOMIC(pts_a_busy, forks_busy, &pts_cnt.forks_busy);
+static ZP_COUNTER_ATOMIC(pts_a_failed, forks_failed, &pts_cnt.forks_failed);
+static ZP_COUNTER_ATOMIC(pts_a_fork_ns, fork_ns_total, &pts_cnt.fork_ns);
+static ZP_COUNTER_ATOMIC(pts_a_dup_ns, dup_ns_total, &pts_cnt.dup_ns);
+static ZP_COUNTER_ATOMIC(pts_a_cpr_ns, copy_ns_total, &pts_cnt.cpr_ns);
+static ZP_COUNTER_ATOMIC(pts_a_calls, copy_calls, &pts_cnt.cpr_calls);
+static ZP_COUNTER_ATOMIC(pts_a_vcop, vmas_copied, &pts_cnt.vmas_copied);
+static ZP_COUNTER_ATOMIC(pts_a_vskip, vmas_skipped, &pts_cnt.vmas_skipped);
+static ZP_COUNTER_ATOMIC(pts_a_pgb, pgtable_bytes_copied,
+			 &pts_cnt.pgtable_bytes);
+static ZP_COUNTER_ATOMIC(pts_a_pte, pte_tables_copied, &pts_cnt.pte_tables);
+static ZP_COUNTER_ATOMIC(pts_a_cow, cow_faults, &pts_cnt.cow_faults);
+static ZP_COUNTER_ATOMIC(pts_a_written, tables_written,
+			 &pts_cnt.tables_written);
+static ZP_COUNTER_ATOMIC(pts_a_priv, est_tables_privatized,
+			 &pts_cnt.est_privatized);
+static ZP_COUNTER_ATOMIC(pts_a_saved, est_bytes_saved,
+			 &pts_cnt.est_saved_bytes);
+static ZP_COUNTER_ATOMIC(pts_a_est_ns, est_fork_ns_total,
+			 &pts_cnt.est_fork_ns);
+static ZP_COUNTER_ATOMIC(pts_a_closed, windows_closed,
+			 &pts_cnt.windows_closed);
+static ZP_GAUGE(pts_a_open, windows_open, pts_windows_get);
+static ZP_GAUGE(pts_a_dropped, records_dropped, pts_dropped_get);
+static ZP_GAUGE(pts_a_missed, probe_misses, pts_missed_get);
+static ZP_TEXT(pts_a_attached, probes_attached, pts_attached_text);
+
+static struct attribute *pts_attrs[] = {
+	ZP_ATTR_PTR(pts_a_enabled),
+	ZP_ATTR_PTR(pts_a_pid),
+	&pts_a_comm.attr,
+	ZP_ATTR_PTR(pts_a_rss),
+	ZP_ATTR_PTR(pts_a_window),
+	ZP_ATTR_PTR(pts_a_entry),
+	ZP_ATTR_PTR(pts_a_seen),
+	ZP_ATTR_PTR(pts_a_filt),
+	ZP_ATTR_PTR(pts_a_traced),
+	ZP_ATTR_PTR(pts_a_busy),
+	ZP_ATTR_PTR(pts_a_failed),
+	ZP_ATTR_PTR(pts_a_fork_ns),
+	ZP_ATTR_PTR(pts_a_dup_ns),
+	ZP_ATTR_PTR(pts_a_cpr_ns),
+	ZP_ATTR_PTR(pts_a_calls),
+	ZP_ATTR_PTR(pts_a_vcop),
+	ZP_ATTR_PTR(pts_a_vskip),
+	ZP_ATTR_PTR(pts_a_pgb),
+	ZP_ATTR_PTR(pts_a_pte),
+	ZP_ATTR_PTR(pts_a_cow),
+	ZP_ATTR_PTR(pts_a_written),
+	ZP_ATTR_PTR(pts_a_priv),
+	ZP_ATTR_PTR(pts_a_saved),
+	ZP_ATTR_PTR(pts_a_est_ns),
+	ZP_ATTR_PTR(pts_a_closed),
+	ZP_ATTR_PTR(pts_a_open),
+	ZP_ATTR_PTR(pts_a_dropped),
+	ZP_ATTR_PTR(pts_a_missed),
+	ZP_ATTR_PTR(pts_a_attached),
+	NULL,
+};
+
+static const struct attribute_group pts_group = {
+	.attrs = pts_attrs,
+};
+
+int pts_stats_init(void)
+{
+	pts_dir = zp_stats_dir_create(NULL, "ptshare", &pts_group);
+	if (IS_ERR(pts_dir)) {
+		pr_err("cannot create the sysfs directory (%ld)\n",
+		       PTR_ERR(pts_dir));
+		return PTR_ERR(pts_dir);
+	}
+	return 0;
+}
+
+void pts_stats_exit(void)
+{
+	zp_stats_dir_destroy(pts_dir);
+	pts_dir = NULL;
+}

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * forkbench: fork() latency against the parent's size, with and without
+ * ptshare.ko, and ptshare's own figures for the same forks: page-table
+ * copy time, the child's page-table bytes (checked against the child's
+ * VmPTE), and the lazy-sharing estimate.
+ *
+ * For each size (MiB of written private anonymous memory; THP off with
+ * MADV_NOHUGEPAGE, and with --thp also MADV_HUGEPAGE):
+ *   - A/B: Reps forks of children that exit at once with ptshare unloaded,
+ *     then Reps with it loaded, twice over; fork_us is the parent's
+ *     fork() call, median; ratio = loaded / unloaded;
+ *   - one fork whose child waits while the parent reads its VmPTE, to
+ *     compare with the pgtable_bytes ptshare reports for it;
+ *   - children that exit at once, write 1% or write 100% of the pages
+ *     (write 100% only up to --w100-max MiB: the copy must fit in RAM),
+ *     with ptshare's records: median fork, copy_page_range and estimated
+ *     fork time under lazy sharing, and the median percent saved.
+ * Times in a TCG guest are not hardware times: compare within one run.
+ *
+ * usage: forkbench [--sizes 16,64,256,1024] [--reps N] [--thp]
+ *                  [--w100-max MiB]
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <math.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "bench.h"
+#include "../lib/ptshare_util.h"
+
+#define PAGE		4096UL
+#define MAX_SIZES	8
+#define MAX_REPS	51
+
+enum mode { M_EXIT, M_W1, M_W100, NR_MODES };
+static const char * const mode_names[NR_MODES] = { "exit", "write1%", "write100%" };
+
+static int reps = 5;
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) : 0;
+}
+
+static void ptshare_load(void)
+{
+	char pid[32];
+	int err = zp_mod_load("ptshare", "ptshare", "");
+
+	if (err)
+		bench_die("load ptshare.ko: %s", strerror(-err));
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	bench_set("ptshare/filter_pid", pid);
+	bench_set("ptshare/window_ms", "60000");
+}
+
+static void ptshare_unload(void)
+{
+	int tries, err;
+
+	for (tries = 0; zp_mod_loaded("ptshare"); tries++) {
+		err = zp_mod_unload("ptshare");
+		if (!err)
+			return;
+		if (tries == 50)
+			bench_die("unload ptshare: %s", strerror(-err));
+		zp_sleep_ms(100);
+	}
+}
+
+static void child_work(char *mem, size_t size, enum mode mode)
+{
+	size_t step = mode == M_W1 ? 100 * PAGE : PAGE, off;
+
+	if (mode != M_EXIT)
+		for (off = 0; off < size; off += step)
+			mem[off]++;
+	_exit(0);
+}
+
+/* One fork; returns the parent's fork() time in us and the child's pid. */
+static double fork_once(char *mem, size_t size, enum mode mode, pid_t *child)
+{
+	double t0 = bench_now(), t1;
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		bench_die("fork: %s", strerror(errno));
+	if (!pid)
+		child_work(mem, size, mode);
+	t1 = bench_now();
+	waitpid(pid, &status, 0);
+	*child = pid;
+	return (t1 - t0) * 1e6;
+}
+
+/* The child's VmPTE (KiB) read while it waits; -1 on failure. */
+static long vmpte_fork(long *reported_kb)
+{
+	int go[2], status;
+	char path[64], line[2048], *status_text, *p;
+	uint64_t bytes;
+	long kb = -1;
+	pid_t pid;
+
+	if (pipe(go))
+		bench_die("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		bench_die("fork: %s", strerror(errno));
+	if (!pid) {
+		char c;
+
+		close(go[1]);
+		_exit(read(go[0], &c, 1) < 0);
+	}
+	close(go[0]);
+	zp_sleep_ms(50);
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	status_text = pts_u_slurp(path);
+	p = status_text ? strstr(status_text, "VmPTE:") : NULL;
+	if (p)
+		kb = strtol(p + 6, NULL, 10);
+	free(status_text);
+	close(go[1]);
+	waitpid(pid, &status, 0);
+	pts_u_wait_closed(60000);
+	*reported_kb = -1;
+	if (pts_u_record_of(pid, line, sizeof(line)) &&
+	    pts_u_field(line, "pgtable_bytes", &bytes))
+		*reported_kb = bytes / 1024;
+	return kb;
+}
+
+struct figures {
+	double fork_us[MAX_REPS], rec_fork[MAX_REPS], copy[MAX_REPS];
+	double est[MAX_REPS], pct[MAX_REPS], pgt[MAX_REPS], pte[MAX_REPS];
+	int n;
+};
+
+static void record_of(pid_t child, struct figures *f)
+{
+	char line[2048];
+	uint64_t v;
+
+	pts_u_wait_closed(60000);
+	if (!pts_u_record_of(child, line, sizeof(line)))
+		return;
+	pts_u_field(line, "fork_ns", &v);
+	f->rec_fork[f->n] = v / 1e3;
+	pts_u_field(line, "copy_ns", &v);
+	f->copy[f->n] = v / 1e3;
+	pts_u_field(line, "est_fork_ns", &v);
+	f->est[f->n] = v / 1e3;
+	pts_u_field(line, "est_saved_pct", &v);
+	f->pct[f->n] = v;
+	pts_u_field(line, "pgtable_bytes", &v);
+	f->pgt[f->n] = v / 1024.0;
+	pts_u_field(line, "pte_tables", &v);
+	f->pte[f->n] = v;
+}
+
+static void run_size(int mib, bool thp, int w100_max)
+{
+	size_t size = (size_t)mib << 20, off;
+	double nomod[2 * MAX_REPS], mod[2 * MAX_REPS], a, b;
+	int i, pass, na = 0, nb = 0;
+	struct figures *f = calloc(1, sizeof(*f));
+	long vmpte, reported;
+	enum mode mode;
+	char *mem;
+	pid_t child;
+
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED || !f)
+		bench_die("mmap %d MiB: %s", mib, strerror(errno));
+	madvise(mem, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	for (off = 0; off < size; off += PAGE)
+		mem[off] = 1;
+
+	for (pass = 0; pass < 2; pass++) {
+		ptshare_unload();
+		for (i = 0; i < reps; i++)
+			nomod[na++] = fork_once(mem, size, M_EXIT, &child);
+		ptshare_load();
+		for (i = 0; i < reps; i++)
+			mod[nb++] = fork_once(mem, size, M_EXIT, &child);
+	}
+	a = median(nomod, na);
+	b = median(mod, nb);
+	vmpte = vmpte_fork(&reported);
+
+	for (mode = 0; mode < NR_MODES; mode++) {
+		if (mode == M_W100 && mib > w100_max) {
+			printf("%6d %-4s %-10s (skipped: more than --w100-max %d MiB)\n",
+			       mib, thp ? "on" : "off", mode_names[mode],
+			       w100_max);
+			continue;
+		}
+		memset(f, 0, sizeof(*f));
+		for (i = 0; i < reps; i++) {
+			f->fork_us[i] = fork_once(mem, size, mode, &child);
+			record_of(child, f);
+			f->n++;
+		}
+		printf("%6d %-4s %-10s %9.0f %9.0f %6.3f %9.0f %9.0f %9.0f %8.0f %6ld %5.0f %5.0f%% %9.0f\n",
+		       mib, thp ? "on" : "off", mode_names[mode],
+		       mode == M_EXIT ? a : NAN, mode == M_EXIT ? b : NAN,
+		       mode == M_EXIT ? b / a : NAN,
+		       median(f->fork_us, f->n), median(f->rec_fork, f->n),
+		       median(f->copy, f->n), median(f->pgt, f->n),
+		       mode == M_EXIT ? vmpte : -1L, median(f->pte, f->n),
+		       median(f->pct, f->n), median(f->est, f->n));
+	}
+	if (vmpte >= 0)
+		printf("# %d MiB THP %s: VmPTE of a waiting child %ld KiB, ptshare pgtable_bytes %ld KiB (diff %ld)\n",
+		       mib, thp ? "on" : "off", vmpte, reported,
+		       reported - vmpte);
+	ptshare_unload();
+	munmap(mem, size);
+	free(f);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sizes", required_argument, NULL, 's' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "thp", no_argument, NULL, 't' },
+		{ "w100-max", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int sizes[MAX_SIZES] = { 16, 64, 256, 1024 }, nsizes = 4, i, c;
+	int w100_max = 256;
+	bool thp = false;
+
+	bench_name = "forkbench";
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			nsizes = bench_parse_list(optarg, sizes, MAX_SIZES);
+			if (nsizes <= 0)
+				bench_die("--sizes wants MiB,MiB,...");
+			break;
+		case 'r':
+			reps = bench_parse_pos("--reps", optarg, MAX_REPS);
+			break;
+		case 't':
+			thp = true;
+			break;
+		case 'w':
+			w100_max = bench_parse_pos("--w100-max", optarg, 1 << 20);
+			break;
+		default:
+			bench_die("usage: forkbench [--sizes 16,64,256,1024] [--reps N] [--thp] [--w100-max MiB]");
+		}
+	}
+	bench_load_zeropool("");
+	ptshare_unload();
+	printf("# forkbench on %s, %d reps; fork_us is the parent's fork() call (median)\n",
+	       bench_kernel(), reps);
+	printf("# A/B: nomod/mod = children that exit at once, ptshare unloaded/loaded, %d forks each\n",
+	       2 * reps);
+	printf("# ptshare figures (medians over the mode's forks): rec_fork/copy/est = fork-level, copy_page_range, estimated-under-lazy-sharing us\n");
+	printf("%6s %-4s %-10s %9s %9s %6s %9s %9s %9s %8s %6s %5s %6s %9s\n",
+	       "MiB", "THP", "child", "nomod_us", "mod_us", "ratio", "fork_us",
+	       "rec_fork", "copy_us", "pgt_KiB", "VmPTE", "pteT", "saved",
+	       "est_us");
+	for (i = 0; i < nsizes; i++) {
+		run_size(sizes[i], false, w100_max);
+		if (thp)
+			run_size(sizes[i], true, w100_max);
+	}
+	bench_unload_zeropool();
+	return 0;
+}
