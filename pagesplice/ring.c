@@ -32,12 +32,6 @@ struct ps_ring *ps_ring_alloc(void)
 	mutex_init(&ring->consumer_mutex);
 	init_waitqueue_head(&ring->wq);
 	kref_init(&ring->ref);
-	/*
-	 * Pipe buffers may outlive the file and call back into this
-	 * module: every ring pins the module until it is freed.  The
-	 * caller is an open file of ours, so the module is live here.
-	 */
-	__module_get(THIS_MODULE);
 	atomic64_inc(&ps_stats.rings);
 	atomic64_inc(&ps_stats.rings_created);
 	return ring;
@@ -56,7 +50,6 @@ static void ps_ring_free(struct kref *ref)
 	mutex_destroy(&ring->consumer_mutex);
 	kfree(ring);
 	atomic64_dec(&ps_stats.rings);
-	module_put(THIS_MODULE);
 }
 
 void ps_ring_put(struct ps_ring *ring)

@@ -5,6 +5,11 @@
  * only when the pipe (or whoever it was spliced on to) releases the last
  * of them.  The page itself needs no reference of its own: the segment's
  * pin (or pool page, or the zero page) outlives the pipe_buffer.
+ *
+ * Pipe buffers outlive the ring's file and call back into this module, so
+ * each holds a reference on the file it was spliced from: the module stays
+ * pinned through the file's fops owner, and the last fput() lets the VFS,
+ * not code of ours, drop that module reference after our callback returned.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,24 +18,41 @@
 #include <linux/pipe_fs_i.h>
 #include <linux/splice.h>
 
+#include <linux/file.h>
+#include <linux/slab.h>
+
 #include "ps.h"
+
+/* What a pipe_buffer (and its tee() copies) hold: buf->private. */
+struct ps_pipe_ref {
+	refcount_t refs;	/* one per pipe_buffer pointing here */
+	struct ps_seg *seg;	/* one segment reference */
+	struct file *file;	/* one file reference */
+};
 
 static void ps_pipe_buf_release(struct pipe_inode_info *pipe,
 				struct pipe_buffer *buf)
 {
-	ps_seg_put((struct ps_seg *)buf->private);
+	struct ps_pipe_ref *ref = (struct ps_pipe_ref *)buf->private;
+	struct file *file = ref->file;
+
+	if (!refcount_dec_and_test(&ref->refs))
+		return;
+	ps_seg_put(ref->seg);
+	kfree(ref);
+	fput(file);	/* last: may hold the last module reference */
 }
 
-/* tee() and friends: one more pipe_buffer on the same segment. */
+/* tee() and friends: one more pipe_buffer on the same reference. */
 static bool ps_pipe_buf_get(struct pipe_inode_info *pipe,
 			    struct pipe_buffer *buf)
 {
-	struct ps_seg *seg = (struct ps_seg *)buf->private;
+	struct ps_pipe_ref *ref = (struct ps_pipe_ref *)buf->private;
 
 	/* refuse rather than saturate */
-	if (refcount_read(&seg->refs) >= INT_MAX / 2)
+	if (refcount_read(&ref->refs) >= INT_MAX / 2)
 		return false;
-	refcount_inc(&seg->refs);
+	refcount_inc(&ref->refs);
 	return true;
 }
 
@@ -44,12 +66,13 @@ static const struct pipe_buf_operations ps_pipe_buf_ops = {
 };
 
 /* Moves up to @len bytes; caller holds the pipe lock and consumer mutex. */
-static ssize_t ps_ring_splice(struct ps_ring *ring,
+static ssize_t ps_ring_splice(struct ps_ring *ring, struct file *in,
 			      struct pipe_inode_info *pipe, size_t len)
 {
 	ssize_t total = 0;
 
 	while (total < len) {
+		struct ps_pipe_ref *ref;
 		struct ps_seg *seg;
 		struct page *page;
 		size_t pos, off, chunk;
@@ -68,6 +91,12 @@ static ssize_t ps_ring_splice(struct ps_ring *ring,
 		if (!page)
 			page = ZERO_PAGE(0);
 
+		ref = kmalloc(sizeof(*ref), GFP_KERNEL);
+		if (!ref)
+			return total ? total : -ENOMEM;
+		refcount_set(&ref->refs, 1);
+		ref->seg = seg;
+		ref->file = get_file(in);
 		refcount_inc(&seg->refs);
 		{
 			/* every field set; never CAN_MERGE (Dirty Pipe) */
@@ -77,7 +106,7 @@ static ssize_t ps_ring_splice(struct ps_ring *ring,
 				.len = chunk,
 				.ops = &ps_pipe_buf_ops,
 				.flags = 0,
-				.private = (unsigned long)seg,
+				.private = (unsigned long)ref,
 			};
 
 			/* on failure add_to_pipe() releases buf itself */
@@ -106,7 +135,7 @@ ssize_t ps_splice_read(struct file *in, loff_t *ppos,
 	for (;;) {
 		if (mutex_lock_interruptible(&ring->consumer_mutex))
 			return -ERESTARTSYS;
-		ret = ps_ring_splice(ring, pipe, len);
+		ret = ps_ring_splice(ring, in, pipe, len);
 		mutex_unlock(&ring->consumer_mutex);
 		if (ret)
 			return ret;
