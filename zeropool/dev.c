@@ -169,8 +169,22 @@ static vm_fault_t zp_dev_pfn_mkwrite(struct vm_fault *vmf)
 	return VM_FAULT_NOPAGE;
 }
 
+/*
+ * Fault-around maps nothing here: a hole must go through ->fault.  The op
+ * still matters: since 6.4 a fault under the per-VMA lock is only handled
+ * there when the VMA has ->map_pages; without it every fault of ours would
+ * be retried under mmap_lock, taking it twice.  ->fault and ->pfn_mkwrite
+ * need neither lock of the mm.
+ */
+static vm_fault_t zp_dev_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
+				   pgoff_t end_pgoff)
+{
+	return 0;
+}
+
 static const struct vm_operations_struct zp_vm_ops = {
 	.fault = zp_dev_fault,
+	.map_pages = zp_dev_map_pages,
 	.pfn_mkwrite = zp_dev_pfn_mkwrite,
 };
 
