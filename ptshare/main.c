@@ -9,6 +9,8 @@
 #include <linux/init.h>
 #include <linux/module.h>
 
+#include <zeropool/version.h>
+
 #include "ptshare.h"
 
 unsigned int pts_ring_size = 1024;
@@ -73,4 +75,5 @@ static void __exit pts_exit(void)
 module_init(pts_init);
 module_exit(pts_exit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(ZEROPOOL_VERSION);
 MODULE_DESCRIPTION("fork page-table copy tracer and lazy-sharing estimate");
