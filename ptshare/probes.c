@@ -19,6 +19,7 @@
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
+#include <linux/wait.h>
 
 #include "ptshare.h"
 
@@ -304,21 +305,86 @@ static int pts_exit_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * Kretprobe instances armed and not yet returned.  Unloading first stops
+ * arming new ones and waits for these to return, then unregisters: a
+ * return racing with unregistration could otherwise still read the
+ * handler of a kretprobe whose module memory is being freed (seen on
+ * 6.1's rethook under a fork storm).
+ */
+static atomic_t pts_armed = ATOMIC_INIT(0);
+static bool pts_draining;
+static DECLARE_WAIT_QUEUE_HEAD(pts_drain_wq);
+
+static void pts_disarm_count(void)
+{
+	if (atomic_dec_and_test(&pts_armed) && READ_ONCE(pts_draining))
+		wake_up(&pts_drain_wq);
+}
+
+static int pts_arm(struct kretprobe_instance *ri, struct pt_regs *regs,
+		   kretprobe_handler_t entry)
+{
+	int ret;
+
+	atomic_inc(&pts_armed);
+	smp_mb__after_atomic();	/* pairs with the barrier in pts_drain() */
+	ret = READ_ONCE(pts_draining) ? 1 : entry(ri, regs);
+	if (ret)
+		pts_disarm_count();	/* not armed: no return to wait for */
+	return ret;
+}
+
+static int pts_disarm(struct kretprobe_instance *ri, struct pt_regs *regs,
+		      kretprobe_handler_t handler)
+{
+	int ret = handler(ri, regs);
+
+	pts_disarm_count();
+	return ret;
+}
+
+#define PTS_ARMED(name)							\
+static int name##_entry_armed(struct kretprobe_instance *ri,		\
+			      struct pt_regs *regs)			\
+{									\
+	return pts_arm(ri, regs, name##_entry);				\
+}									\
+static int name##_ret_armed(struct kretprobe_instance *ri,		\
+			    struct pt_regs *regs)			\
+{									\
+	return pts_disarm(ri, regs, name##_ret);			\
+}
+
+PTS_ARMED(pts_fork)
+PTS_ARMED(pts_dup)
+PTS_ARMED(pts_cpr)
+
+static void pts_drain(void)
+{
+	WRITE_ONCE(pts_draining, true);
+	smp_mb();	/* pts_draining before reading pts_armed */
+	if (!wait_event_timeout(pts_drain_wq, !atomic_read(&pts_armed),
+				10 * HZ))
+		pr_warn("%d probed calls still running after 10 s; unregistering anyway\n",
+			atomic_read(&pts_armed));
+}
+
 static struct pts_probe pts_probes[PTS_P_NR] = {
 	[PTS_P_FORK] = { .role = "fork", .ret = true, .essential = true,
 		.syms = { "kernel_clone", "copy_process" },
-		.rp = { .entry_handler = pts_fork_entry,
-			.handler = pts_fork_ret,
+		.rp = { .entry_handler = pts_fork_entry_armed,
+			.handler = pts_fork_ret_armed,
 			.data_size = sizeof(struct pts_ri) } },
 	[PTS_P_DUP] = { .role = "dup", .ret = true,
 		.syms = { "dup_mmap" },
-		.rp = { .entry_handler = pts_dup_entry,
-			.handler = pts_dup_ret,
+		.rp = { .entry_handler = pts_dup_entry_armed,
+			.handler = pts_dup_ret_armed,
 			.data_size = sizeof(struct pts_ri) } },
 	[PTS_P_CPR] = { .role = "copy", .ret = true, .essential = true,
 		.syms = { "copy_page_range" },
-		.rp = { .entry_handler = pts_cpr_entry,
-			.handler = pts_cpr_ret,
+		.rp = { .entry_handler = pts_cpr_entry_armed,
+			.handler = pts_cpr_ret_armed,
 			.data_size = sizeof(struct pts_ri) } },
 	[PTS_P_PTE] = { .role = "pte_alloc", .syms = { "__pte_alloc" },
 		.kp = { .pre_handler = pts_pte_pre } },
@@ -367,6 +433,7 @@ void pts_probes_unregister(void)
 {
 	int i;
 
+	pts_drain();
 	/* Fork level first, so no new slot is claimed while others go. */
 	for (i = 0; i < PTS_P_NR; i++)
 		pts_probe_remove(&pts_probes[i]);
@@ -428,6 +495,7 @@ int pts_probes_register(const char *fork_symbol)
 	return 0;
 
 out_unregister:
+	pts_drain();
 	while (i-- > 0)
 		pts_probe_remove(&pts_probes[i]);
 	return err;
