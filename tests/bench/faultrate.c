@@ -5,12 +5,17 @@
  *
  * Each measurement maps a region of --mb MiB and lets the threads (Threads
  * of them) fault their own slice of it, each writing CLine cache lines of
- * 64 bytes per 4 KiB page.  flt/cpu/s is faults / (user + system CPU time of the
- * process over the run, getrusage); fault/wsec is faults / wall time.
- * Every row is measured Rep times, in Rep rounds of one run per row, and
- * each column printed is the best of the Rep runs (--median: their median):
- * noise from other guests on the host only ever slows a run down.  Ratios
- * are the median over the rounds of the ratio within a round.
+ * 64 bytes per 4 KiB page.  flt/cpu/s is faults / (user + system CPU time
+ * of the process over the run, getrusage); fault/wsec is faults / wall
+ * time.  Every row is measured Rep times, in Rep rounds of one run per row
+ * (after one untimed round), and each column printed is the best of the
+ * Rep runs (--median: their median): noise from other guests on the host
+ * only ever slows a run down.  Ratios are the median over the rounds of
+ * the ratio within a round, where the two runs were close in time.
+ *
+ * The pool's low_watermark is 0 in the timed runs unless --low says
+ * otherwise: below it, every fault wakes the scrub thread, even a disabled
+ * one, which then competes with the faulting threads for the CPUs.
  *
  * Rows (--rows; the default is the first five):
  *   anon-nomod      private anonymous mmap with MADV_NOHUGEPAGE (4 KiB
@@ -24,6 +29,10 @@
  *                   path without any zeroing
  *   anon-thp        anon without MADV_NOHUGEPAGE (THP as the system says)
  *   zeropool-live   zeropool-warm with the scrubber left on in the run
+ *
+ * The scrub thread's context switches and CPU time during the timed runs
+ * (from /proc) and the pool's hits and misses are summed per row: misses
+ * must stay 0 in zeropool-warm.
  *
  * Only setup errors make the exit status non-zero; the issue's targets are
  * printed as information.
@@ -62,17 +71,16 @@ struct row {
 	const char *name;
 	bool module;		/* measured with zeropool loaded */
 	bool by_default;
-	bool pool;		/* faults come from /dev/zeropool */
 };
 
 static const struct row rows[NR_ROWS] = {
-	[R_ANON_NOMOD] = { "anon-nomod", false, true, false },
-	[R_ANON] = { "anon", true, true, false },
-	[R_WARM] = { "zeropool-warm", true, true, true },
-	[R_COLD] = { "zeropool-cold", true, true, true },
-	[R_SHMEM] = { "shmem-prefault", true, true, false },
-	[R_ANON_THP] = { "anon-thp", true, false, false },
-	[R_LIVE] = { "zeropool-live", true, false, true },
+	[R_ANON_NOMOD] = { "anon-nomod", false, true },
+	[R_ANON] = { "anon", true, true },
+	[R_WARM] = { "zeropool-warm", true, true },
+	[R_COLD] = { "zeropool-cold", true, true },
+	[R_SHMEM] = { "shmem-prefault", true, true },
+	[R_ANON_THP] = { "anon-thp", true, false },
+	[R_LIVE] = { "zeropool-live", true, false },
 };
 
 struct meas {
@@ -737,6 +745,7 @@ static void print_header(void)
 	printf("# each column below is the %s over Rep runs%s; Rep rounds of one run per row\n",
 	       opt.best ? "best" : "median",
 	       opt.best ? " (the highest rate, the lowest time: noise from other guests only slows runs down)" : "");
+	printf("# one untimed round of every row comes first (code translation, first touch of guest memory)\n");
 	printf("# flt/cpu/s = faults / (user+sys CPU of the process); fault/wsec = faults / wall time\n");
 	printf("# each thread writes CLine 64-byte lines in every page of its own slice\n");
 	printf("# THP: enabled %s; shmem_enabled %s; anon rows use MADV_NOHUGEPAGE (4 KiB faults)%s\n",
@@ -754,6 +763,31 @@ static void print_header(void)
 	printf("#   scrubber disabled during every timed run%s; method %s, backend %s, allocator_zeroes %llu\n",
 	       opt.want[R_LIVE] ? " except zeropool-live" : "", method,
 	       backend, (unsigned long long)bench_get("scrub/allocator_zeroes"));
+}
+
+/* Round @rep (-1: untimed) of one run per row, in @order or backwards. */
+static void run_round(int ti, int ci, int rep, const enum row_id *order,
+		      int norder, bool any_module)
+{
+	int t = opt.threads[ti], c = opt.clines[ci], k;
+	struct meas scratch;
+	enum row_id r;
+
+	if (opt.want[R_ANON_NOMOD]) {
+		bench_unload_zeropool();
+		run_one(R_ANON_NOMOD, t, c, rep < 0 ? &scratch :
+			&res[R_ANON_NOMOD][ti][ci][rep]);
+		if (rep >= 0)
+			csv_line(R_ANON_NOMOD, ti, ci, rep);
+	}
+	if (any_module && !zp_mod_loaded("zeropool"))
+		load_module();
+	for (k = 0; k < norder; k++) {
+		r = order[rep % 2 ? norder - 1 - k : k];
+		run_one(r, t, c, rep < 0 ? &scratch : &res[r][ti][ci][rep]);
+		if (rep >= 0)
+			csv_line(r, ti, ci, rep);
+	}
 }
 
 int main(int argc, char **argv)
@@ -797,31 +831,24 @@ int main(int argc, char **argv)
 	load_module();
 	print_header();
 
+	/*
+	 * One untimed round first: the emulator translates the code paths on
+	 * their first use and the host backs the guest's memory on its first
+	 * touch, which would otherwise slow the first setting down.
+	 */
+	run_round(0, 0, -1, order, norder, any_module);
 	for (ti = 0; ti < opt.nthreads; ti++) {
 		for (ci = 0; ci < opt.nclines; ci++) {
-			int t = opt.threads[ti], c = opt.clines[ci];
-
 			/*
 			 * Rounds of one run per row; every other round goes
 			 * the other way, so that a steady drift of the load
 			 * on the host favours no row.
 			 */
-			for (i = 0; i < opt.reps; i++) {
-				if (opt.want[R_ANON_NOMOD]) {
-					bench_unload_zeropool();
-					run_one(R_ANON_NOMOD, t, c,
-						&res[R_ANON_NOMOD][ti][ci][i]);
-					csv_line(R_ANON_NOMOD, ti, ci, i);
-				}
-				if (any_module && !zp_mod_loaded("zeropool"))
-					load_module();
-				for (k = 0; k < norder; k++) {
-					r = order[i % 2 ? norder - 1 - k : k];
-					run_one(r, t, c, &res[r][ti][ci][i]);
-					csv_line(r, ti, ci, i);
-				}
-			}
-			printf("# Threads %d CLine %2d fault/wsec:", t, c);
+			for (i = 0; i < opt.reps; i++)
+				run_round(ti, ci, i, order, norder,
+					  any_module);
+			printf("# Threads %d CLine %2d fault/wsec:",
+			       opt.threads[ti], opt.clines[ci]);
 			for (r = 0; r < NR_ROWS; r++)
 				if (opt.want[r])
 					printf(" %s %.0f", rows[r].name,

@@ -6,6 +6,7 @@
  *   rep stosb       clear_page_erms, the kernel's clear_page with ERMS
  *   rep stosq       clear_page_rep
  *   movnti          8-byte non-temporal stores (zero_method=nt), sfence
+ *                   at the end of every call, or only every 2 MiB
  *   movntdq         16-byte non-temporal stores (_mm_stream_si128), sfence
  *   memset          glibc, for reference
  *
@@ -13,10 +14,14 @@
  *    512 MiB), zeroed in 4 KiB calls and in 2 MiB calls (a non-temporal
  *    call ends with sfence, so the 4 KiB column pays one per page).
  * 2. The cost to a cache-hot workload that runs next: a working set
- *    (--ws, KiB) is summed until hot, then --zero-mb MiB are zeroed in
+ *    (--ws, KiB) is walked until hot, then --zero-mb MiB are zeroed in
  *    4 KiB calls with a method (or nothing), then one pass over the working
  *    set is timed.  The slowdown is that time over the time after no
  *    zeroing; each is the median of --trials trials, methods taking turns.
+ *    Two walks: summing in order (the prefetchers hide most misses) and
+ *    following a random cycle through the lines (every miss counts).  A
+ *    control row spins without stores for as long as rep stosb takes: on
+ *    a shared host, whatever runs meanwhile evicts lines too.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -63,6 +68,23 @@ static void z_movnti(void *p, size_t n)
 	_mm_sfence();
 }
 
+/* The same stores; the caller fences once per 2 MiB (zero_in). */
+static void z_movnti_nofence(void *p, size_t n)
+{
+	long long *q = p, *end = q + n / 8;
+
+	for (; q < end; q += 8) {
+		_mm_stream_si64(q, 0);
+		_mm_stream_si64(q + 1, 0);
+		_mm_stream_si64(q + 2, 0);
+		_mm_stream_si64(q + 3, 0);
+		_mm_stream_si64(q + 4, 0);
+		_mm_stream_si64(q + 5, 0);
+		_mm_stream_si64(q + 6, 0);
+		_mm_stream_si64(q + 7, 0);
+	}
+}
+
 static void z_movntdq(void *p, size_t n)
 {
 	__m128i *q = p, *end = q + n / 16, z = _mm_setzero_si128();
@@ -85,18 +107,36 @@ static void z_none(void *p, size_t n)
 {
 }
 
+/* Bytes per second of rep stosb in 4 KiB calls, measured first. */
+static double spin_rate;
+
+/* No stores: just lets as much time pass as rep stosb would take. */
+static void z_spin(void *p, size_t n)
+{
+	double end = bench_now() + n / spin_rate;
+
+	while (bench_now() < end)
+		_mm_pause();
+}
+
 struct method {
 	const char *name;
 	void (*zero)(void *p, size_t n);
+	bool fence_2m;		/* zero_in() fences every 2 MiB */
 };
 
 static const struct method methods[] = {
-	{ "rep stosb", z_stosb },
-	{ "rep stosq", z_stosq },
-	{ "movnti+sfence", z_movnti },
-	{ "movntdq+sfence", z_movntdq },
-	{ "memset (glibc)", z_memset },
+	{ "rep stosb", z_stosb, false },
+	{ "rep stosq", z_stosq, false },
+	{ "movnti+sfence", z_movnti, false },
+	{ "movnti,sfence/2M", z_movnti_nofence, true },
+	{ "movntdq+sfence", z_movntdq, false },
+	{ "memset (glibc)", z_memset, false },
 };
+#define M_STOSB		0
+#define M_MOVNTI	2
+#define M_MOVNTI_2M	3
+#define M_MOVNTDQ	4
 
 #define NR_METHODS	((int)ARRAY_SIZE(methods))
 
@@ -106,7 +146,7 @@ static struct {
 	int ws[MAX_WS], nws;
 } opt = {
 	.mb = 512,
-	.zero_mb = 128,
+	.zero_mb = 64,
 	.passes = 5,
 	.trials = 41,
 };
@@ -135,8 +175,13 @@ static void zero_in(const struct method *m, unsigned char *buf, size_t len,
 {
 	size_t off;
 
-	for (off = 0; off < len; off += chunk)
+	for (off = 0; off < len; off += chunk) {
 		m->zero(buf + off, chunk);
+		if (m->fence_2m && !((off + chunk) & (2 * MIB - 1)))
+			_mm_sfence();
+	}
+	if (m->fence_2m)
+		_mm_sfence();
 }
 
 /* GB/s, median over the passes. */
@@ -154,6 +199,46 @@ static double bandwidth(const struct method *m, unsigned char *buf,
 	return median(v, opt.passes);
 }
 
+/*
+ * The working set as cache lines linked in one random cycle (Sattolo):
+ * following it defeats the prefetchers, so every line missing from the
+ * cache costs its full latency.
+ */
+static void chase_init(uint64_t *ws, size_t lines)
+{
+	uint64_t x = 88172645463325252ULL;
+	size_t i, j, *perm = malloc(lines * sizeof(*perm));
+
+	if (!perm)
+		bench_die("out of memory");
+	for (i = 0; i < lines; i++)
+		perm[i] = i;
+	for (i = lines - 1; i > 0; i--) {
+		size_t t;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		j = x % i;
+		t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	for (i = 0; i < lines; i++)
+		ws[i * 8] = perm[i] * 8;
+	free(perm);
+}
+
+static uint64_t chase_ws(const uint64_t *ws, size_t n)
+{
+	size_t lines = n / 8, i;
+	uint64_t cur = 0;
+
+	for (i = 0; i < lines; i++)
+		cur = ws[cur];
+	return cur;
+}
+
 static uint64_t sum_ws(const uint64_t *ws, size_t n)
 {
 	uint64_t s = 0;
@@ -169,7 +254,7 @@ static void print_help(FILE *f)
 	fprintf(f,
 		"usage: stosbench [--mb N] [--zero-mb N] [--ws LIST] [--passes N] [--trials N]\n"
 		"  --mb N        buffer for the bandwidth test, MiB (default 512)\n"
-		"  --zero-mb N   zeroed before each timed working-set pass, MiB (default 128)\n"
+		"  --zero-mb N   zeroed before each timed working-set pass, MiB (default 64)\n"
 		"  --ws LIST     working sets in KiB (default 256,1024)\n"
 		"  --passes N    bandwidth passes per method, median printed (default 5)\n"
 		"  --trials N    working-set trials per method, median printed (default 41)\n");
@@ -258,18 +343,68 @@ static void cpu_model(char *buf, size_t len)
 	fclose(f);
 }
 
+/*
+ * One table: per working set, the time of one pass of @work right after
+ * zeroing @zlen bytes of @zbuf with each method (or none), and its ratio to
+ * the time after no zeroing.
+ */
+static void cost_table(const char *what,
+		       uint64_t (*work)(const uint64_t *, size_t),
+		       const uint64_t *ws, unsigned char *zbuf, size_t zlen)
+{
+	static double v[NR_METHODS + 2][MAX_TRIALS];
+	static const struct method ctl[2] = {
+		{ "no zeroing", z_none, false },
+		{ "spin, no stores", z_spin, false },
+	};
+	double med[NR_METHODS + 2][MAX_WS], t0;
+	int m, w, t;
+
+	printf("\nCost to a cache-hot workload, %s:\n"
+	       "one pass right after zeroing %ld MiB in 4 KiB calls vs. after no zeroing\n"
+	       "(us, median of %d trials, methods taking turns)\n",
+	       what, opt.zero_mb, opt.trials);
+	printf("%-16s", "method");
+	for (w = 0; w < opt.nws; w++)
+		printf(" %9d KiB  slowdown", opt.ws[w]);
+	printf("\n");
+	for (w = 0; w < opt.nws; w++) {
+		size_t n = opt.ws[w] * KIB / 8;
+
+		for (t = 0; t < opt.trials; t++) {
+			for (m = 0; m < NR_METHODS + 2; m++) {
+				const struct method *me = m < 2 ? &ctl[m] :
+							  &methods[m - 2];
+
+				keep(work(ws, n));
+				keep(work(ws, n));
+				zero_in(me, zbuf, zlen, 4 * KIB);
+				t0 = bench_now();
+				keep(work(ws, n));
+				v[m][t] = (bench_now() - t0) * 1e6;
+			}
+		}
+		for (m = 0; m < NR_METHODS + 2; m++)
+			med[m][w] = median(v[m], opt.trials);
+	}
+	for (m = 0; m < NR_METHODS + 2; m++) {
+		printf("%-16s", m < 2 ? ctl[m].name : methods[m - 2].name);
+		for (w = 0; w < opt.nws; w++)
+			printf(" %13.1f %9.2f", med[m][w],
+			       med[m][w] / med[0][w]);
+		printf("\n");
+	}
+}
+
 int main(int argc, char **argv)
 {
-	static double v[NR_METHODS + 1][MAX_TRIALS];
-	const struct method none = { "no zeroing", z_none };
 	double bw4[NR_METHODS], bw2m[NR_METHODS];
-	double med[NR_METHODS + 1][MAX_WS];
-	double t_start = bench_now(), t0;
+	double t_start = bench_now();
 	size_t len, zlen, wsmax = 0;
 	unsigned char *buf, *zbuf;
-	uint64_t *ws;
+	uint64_t *ws, *chase;
 	char model[128];
-	int m, w, t;
+	int m, w;
 
 	bench_name = "stosbench";
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -296,48 +431,25 @@ int main(int argc, char **argv)
 		printf("%-16s %12.2f %12.2f\n", methods[m].name, bw4[m],
 		       bw2m[m]);
 	}
-	printf("ratio movnti / rep stosb: %.2f (4 KiB), %.2f (2 MiB)\n",
-	       bw4[2] / bw4[0], bw2m[2] / bw2m[0]);
-	printf("ratio movntdq / rep stosb: %.2f (4 KiB), %.2f (2 MiB)\n",
-	       bw4[3] / bw4[0], bw2m[3] / bw2m[0]);
+	printf("ratio movnti+sfence / rep stosb: %.2f (4 KiB), %.2f (2 MiB)\n",
+	       bw4[M_MOVNTI] / bw4[M_STOSB], bw2m[M_MOVNTI] / bw2m[M_STOSB]);
+	printf("ratio movnti,sfence/2M / rep stosb: %.2f (4 KiB), %.2f (2 MiB)\n",
+	       bw4[M_MOVNTI_2M] / bw4[M_STOSB],
+	       bw2m[M_MOVNTI_2M] / bw2m[M_STOSB]);
+	printf("ratio movntdq+sfence / rep stosb: %.2f (4 KiB), %.2f (2 MiB)\n",
+	       bw4[M_MOVNTDQ] / bw4[M_STOSB], bw2m[M_MOVNTDQ] / bw2m[M_STOSB]);
 	munmap(buf, len);
+	spin_rate = bw4[M_STOSB] * 1e9;
 
-	/* the working set and the memory zeroed before each timed pass */
-	ws = map_buffer(wsmax);
+	/* the working sets and the memory zeroed before each timed pass */
 	zbuf = map_buffer(zlen);
-	printf("\nCost to a cache-hot workload: one pass summing the working set right after\n"
-	       "zeroing %ld MiB in 4 KiB calls, vs. after no zeroing (median of %d trials, methods taking turns; us)\n",
-	       opt.zero_mb, opt.trials);
-	printf("%-16s", "method");
-	for (w = 0; w < opt.nws; w++)
-		printf(" %9d KiB  slowdown", opt.ws[w]);
-	printf("\n");
-	for (w = 0; w < opt.nws; w++) {
-		size_t n = opt.ws[w] * KIB / 8;
-
-		for (t = 0; t < opt.trials; t++) {
-			for (m = 0; m <= NR_METHODS; m++) {
-				const struct method *me = m ? &methods[m - 1] :
-							      &none;
-
-				keep(sum_ws(ws, n));
-				keep(sum_ws(ws, n));
-				zero_in(me, zbuf, zlen, 4 * KIB);
-				t0 = bench_now();
-				keep(sum_ws(ws, n));
-				v[m][t] = (bench_now() - t0) * 1e6;
-			}
-		}
-		for (m = 0; m <= NR_METHODS; m++)
-			med[m][w] = median(v[m], opt.trials);
-	}
-	for (m = 0; m <= NR_METHODS; m++) {
-		printf("%-16s", m ? methods[m - 1].name : none.name);
-		for (w = 0; w < opt.nws; w++)
-			printf(" %13.1f %9.2f", med[m][w],
-			       med[m][w] / med[0][w]);
-		printf("\n");
-	}
+	ws = map_buffer(wsmax);
+	chase = map_buffer(wsmax);
+	chase_init(chase, wsmax / 64);
+	cost_table("summing the working set in order (prefetch-friendly)",
+		   sum_ws, ws, zbuf, zlen);
+	cost_table("following a random cycle through its cache lines (latency-bound)",
+		   chase_ws, chase, zbuf, zlen);
 	printf("# run time %.1f s\n", bench_now() - t_start);
 	return 0;
 }
