@@ -43,13 +43,14 @@ DEFINE_PER_CPU(u64, zp_dev_zero_maps);
 struct zp_object {
 	struct inode *inode;	/* owns the address_space of our mappings */
 	/*
-	 * Serialises putting a page at an index against mapping the zero
-	 * page at that index, so that no zero-page PTE survives a write.
+	 * Held while a zero-page PTE is installed and while zero-page PTEs
+	 * are zapped, so that none survives a write (see
+	 * zp_object_instantiate()).
 	 */
 	struct mutex lock;
 	struct xarray pages;	/* index -> page; each holds one reference */
 	atomic_long_t nr_pages;
-	bool zero_mapped;	/* a zero-page PTE may exist; under lock */
+	bool zero_mapped;	/* a zero-page PTE may exist: set under lock */
 };
 
 static struct vfsmount *zp_fs_mnt;
@@ -77,6 +78,12 @@ static void zp_object_zap(struct zp_object *obj, pgoff_t index)
 /*
  * Returns the page at @index, putting a pool page there if there is none.
  * With @zap, zero-page PTEs of @index are dropped even if the page existed.
+ *
+ * Writers take obj->lock only when the object ever mapped the zero page:
+ * a writer publishes its page, then reads zero_mapped; a reader sets
+ * zero_mapped, then looks for a page, under the lock.  With a full barrier
+ * on both sides, either the reader finds the page or the writer sees
+ * zero_mapped and zaps after the reader's PTE is in.
  */
 static struct page *zp_object_instantiate(struct zp_object *obj,
 					  pgoff_t index, bool zap)
@@ -84,33 +91,28 @@ static struct page *zp_object_instantiate(struct zp_object *obj,
 	struct page *page, *fresh;
 	int err;
 
-	page = xa_load(&obj->pages, index);
-	if (page && !zap)
-		return page;
-
-	fresh = page ? NULL : zp_take_page(numa_node_id(), GFP_HIGHUSER);
-	if (!page && !fresh)
-		return ERR_PTR(-ENOMEM);
-
-	mutex_lock(&obj->lock);
-	page = xa_load(&obj->pages, index);
+	page = zap ? xa_load(&obj->pages, index) : NULL;
 	if (!page) {
+		fresh = zp_take_page(numa_node_id(), GFP_HIGHUSER);
+		if (!fresh)
+			return ERR_PTR(-ENOMEM);
 		err = xa_insert(&obj->pages, index, fresh, GFP_KERNEL);
 		if (err) {
-			mutex_unlock(&obj->lock);
-			zp_give_page(fresh);
-			return ERR_PTR(err);
+			zp_give_page(fresh);	/* still zero */
+			if (err != -EBUSY)
+				return ERR_PTR(err);
+			page = xa_load(&obj->pages, index);	/* a racer's */
+		} else {
+			atomic_long_inc(&obj->nr_pages);
+			page = fresh;
 		}
-		page = fresh;
-		fresh = NULL;
-		atomic_long_inc(&obj->nr_pages);
 	}
-	if (obj->zero_mapped)
+	smp_mb();	/* page published before reading zero_mapped */
+	if (zap || READ_ONCE(obj->zero_mapped)) {
+		mutex_lock(&obj->lock);
 		zp_object_zap(obj, index);
-	mutex_unlock(&obj->lock);
-
-	if (fresh)		/* lost a race; it is still zero */
-		zp_give_page(fresh);
+		mutex_unlock(&obj->lock);
+	}
 	return page;
 }
 
@@ -120,6 +122,8 @@ static vm_fault_t zp_map_zero_page(struct zp_object *obj, struct vm_fault *vmf)
 	vm_fault_t ret;
 
 	mutex_lock(&obj->lock);
+	WRITE_ONCE(obj->zero_mapped, true);
+	smp_mb();	/* see zp_object_instantiate() */
 	page = xa_load(&obj->pages, vmf->pgoff);
 	if (page) {
 		mutex_unlock(&obj->lock);
@@ -127,7 +131,6 @@ static vm_fault_t zp_map_zero_page(struct zp_object *obj, struct vm_fault *vmf)
 		vmf->page = page;
 		return 0;
 	}
-	obj->zero_mapped = true;
 	/* vm_page_prot is read-only: pfn_mkwrite makes mappings write-notify */
 	ret = vmf_insert_mixed(vmf->vma, vmf->address,
 			       pfn_to_pfn_t(my_zero_pfn(vmf->address)));

@@ -32,9 +32,21 @@ unsigned long zp_pressure_until;
 #define ZP_SCRUB_GFP	((GFP_HIGHUSER | __GFP_NOWARN | __GFP_NORETRY | \
 			  __GFP_THISNODE) & ~__GFP_RECLAIM)
 
+static bool zp_under_pressure(void)
+{
+	return time_before(jiffies, READ_ONCE(zp_pressure_until));
+}
+
+static bool zp_scrub_may_run(void)
+{
+	return READ_ONCE(zp_tun.scrub_enabled) && !zp_under_pressure();
+}
+
+/* For the take path: worth waking the scrubber (it would do something)? */
 bool zp_scrub_wants_pages(struct zp_node *node)
 {
-	return READ_ONCE(node->nr_zeroed) < READ_ONCE(zp_tun.low_watermark);
+	return READ_ONCE(node->nr_zeroed) < READ_ONCE(zp_tun.low_watermark) &&
+	       zp_scrub_may_run();
 }
 
 void zp_scrub_kick(struct zp_node *node)
@@ -52,16 +64,6 @@ void zp_scrub_kick_all(void)
 			zp_scrub_kick(zp_nodes[nid]);
 }
 
-static bool zp_under_pressure(void)
-{
-	return time_before(jiffies, READ_ONCE(zp_pressure_until));
-}
-
-static bool zp_scrub_may_run(void)
-{
-	return READ_ONCE(zp_tun.scrub_enabled) && !zp_under_pressure();
-}
-
 static bool zp_scrub_has_work(struct zp_node *node)
 {
 	if (kthread_should_stop())
@@ -75,15 +77,13 @@ static bool zp_scrub_has_work(struct zp_node *node)
 /* Zeroes a batch of pages given back; false when there were none. */
 static bool zp_scrub_dirty(struct zp_node *node)
 {
-	struct page *page;
 	unsigned long n;
 	LIST_HEAD(pages);
 
 	n = zp_node_take_dirty(node, &pages, ZP_SCRUB_DIRTY_BATCH);
 	if (!n)
 		return false;
-	list_for_each_entry(page, &pages, lru)
-		zp_zero_pages_cpu(page, 1);
+	zp_zero_page_list(&pages, n);
 	zp_node_add_zeroed(node, &pages, n);
 	return true;
 }

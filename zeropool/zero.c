@@ -116,9 +116,29 @@ static void zp_zero_pages(struct page *page, unsigned long nr, bool nt)
 	atomic64_add(nr, nt ? &zp_zeroed_nt : &zp_zeroed_cpu);
 }
 
-void zp_zero_pages_cpu(struct page *page, unsigned long nr)
+/* Zeroes @nr pages linked by lru: one clock read, counter and fence. */
+void zp_zero_page_list(struct list_head *pages, unsigned long nr)
 {
-	zp_zero_pages(page, nr, zp_effective_method() == ZP_ZERO_NT);
+	bool nt = zp_effective_method() == ZP_ZERO_NT;
+	u64 start = ktime_get_ns();
+	unsigned long i = 0;
+	struct page *page;
+	void *addr;
+
+	list_for_each_entry(page, pages, lru) {
+		addr = kmap_local_page(page);
+		if (nt)
+			zp_clear_page_nt(addr);
+		else
+			clear_page(addr);
+		kunmap_local(addr);
+		if ((++i & 63) == 0)
+			cond_resched();
+	}
+	if (nt)
+		wmb();	/* order the non-temporal stores before publishing */
+	atomic64_add(ktime_get_ns() - start, &zp_zero_ns);
+	atomic64_add(nr, nt ? &zp_zeroed_nt : &zp_zeroed_cpu);
 }
 
 struct zp_offload_req {

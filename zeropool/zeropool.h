@@ -118,7 +118,7 @@ bool zp_scrub_wants_pages(struct zp_node *node);
 /* zero.c */
 enum zp_zero_method zp_zero_block(struct page *page, unsigned int order,
 				  int nid);
-void zp_zero_pages_cpu(struct page *page, unsigned long nr);
+void zp_zero_page_list(struct list_head *pages, unsigned long nr);
 bool zp_allocator_zeroes(gfp_t gfp);
 const char *zp_backend_name(void);
 enum zp_zero_method zp_effective_method(void);
