@@ -79,7 +79,7 @@ static long ps_get_info(struct ps_ring *ring, void __user *argp)
 		.page_size = PAGE_SIZE,
 		.features = PAGESPLICE_FEAT_READ | PAGESPLICE_FEAT_SPLICE |
 			    PAGESPLICE_FEAT_FORWARD | PAGESPLICE_FEAT_COPY |
-			    PAGESPLICE_FEAT_ZERO_SEG,
+			    PAGESPLICE_FEAT_ZERO_SEG | PAGESPLICE_FEAT_EVENTFD,
 		.max_bufs = READ_ONCE(ps_ring_max_bufs),
 		.max_vec = PAGESPLICE_MAX_VEC,
 		.max_bytes = READ_ONCE(ps_ring_max_bytes),
@@ -191,6 +191,13 @@ static long ps_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (copy_from_user(&args, argp, sizeof(args)))
 			return -EFAULT;
 		return ps_forward(ring, &args);
+	}
+	case PAGESPLICE_IOC_SET_EVENTFD: {
+		__s32 fd;
+
+		if (get_user(fd, (__s32 __user *)argp))
+			return -EFAULT;
+		return ps_ring_set_eventfd(ring, fd);
 	}
 	}
 	return -ENOTTY;

@@ -66,6 +66,7 @@ struct ps_ring {
 	u64 seq;			/* next sequence number */
 	bool shutdown;			/* no more SUBMIT/FORWARD in */
 	bool closed;			/* last file closed: drop completions */
+	struct eventfd_ctx *eventfd;	/* signalled per completion, or NULL */
 
 	/* Serialises consumers: one writer of a queued segment's consumed. */
 	struct mutex consumer_mutex;
@@ -116,6 +117,11 @@ ssize_t ps_ring_read(struct ps_ring *ring, struct iov_iter *to,
 int ps_ring_wait_data(struct ps_ring *ring, bool nonblock);
 void ps_seg_put(struct ps_seg *seg);
 int ps_ring_reap(struct ps_ring *ring, struct pagesplice_reap *args);
+
+/* notify.c */
+int ps_ring_set_eventfd(struct ps_ring *ring, int fd);
+void ps_ring_notify_locked(struct ps_ring *ring);
+struct eventfd_ctx *ps_ring_take_eventfd_locked(struct ps_ring *ring);
 
 /* pin.c */
 struct ps_seg *ps_seg_from_user(struct ps_ring *ring, u64 addr, size_t len,

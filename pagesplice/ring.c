@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/eventfd.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -66,6 +67,7 @@ static struct ps_cqe *ps_post_locked(struct ps_ring *ring, struct ps_cqe *cqe)
 	atomic64_inc(&ps_stats.completions);
 	if (ring->closed)
 		return cqe;
+	ps_ring_notify_locked(ring);
 	tail = list_empty(&ring->cq) ? NULL :
 	       list_last_entry(&ring->cq, struct ps_cqe, node);
 	if (tail && tail->c.seq_last + 1 == cqe->c.seq_first &&
@@ -330,12 +332,14 @@ void ps_ring_close(struct ps_ring *ring)
 {
 	struct ps_seg *seg, *next_seg;
 	struct ps_cqe *cqe, *next_cqe;
+	struct eventfd_ctx *eventfd;
 	LIST_HEAD(segs);
 	LIST_HEAD(cqes);
 
 	spin_lock(&ring->lock);
 	ring->shutdown = true;
 	ring->closed = true;
+	eventfd = ps_ring_take_eventfd_locked(ring);
 	list_splice_init(&ring->queue, &segs);
 	list_splice_init(&ring->cq, &cqes);
 	ring->queued_bytes = 0;
@@ -343,6 +347,8 @@ void ps_ring_close(struct ps_ring *ring)
 	ring->nr_cqe = 0;
 	spin_unlock(&ring->lock);
 
+	if (eventfd)
+		eventfd_ctx_put(eventfd);
 	list_for_each_entry_safe(cqe, next_cqe, &cqes, node)
 		kfree(cqe);
 	list_for_each_entry_safe(seg, next_seg, &segs, node) {

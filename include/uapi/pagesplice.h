@@ -26,6 +26,7 @@
 #define PAGESPLICE_FEAT_FORWARD		(1ULL << 2)	/* ring-to-ring FORWARD */
 #define PAGESPLICE_FEAT_COPY		(1ULL << 3)	/* copy threshold */
 #define PAGESPLICE_FEAT_ZERO_SEG	(1ULL << 4)	/* zero-page segments */
+#define PAGESPLICE_FEAT_EVENTFD		(1ULL << 5)	/* SET_EVENTFD */
 
 /* Most buffers in one SUBMIT and most completions in one REAP. */
 #define PAGESPLICE_MAX_VEC	1024
@@ -107,5 +108,10 @@ struct pagesplice_forward {
 #define PAGESPLICE_IOC_REAP	_IOW(PAGESPLICE_IOC_MAGIC, 0x02, struct pagesplice_reap)
 #define PAGESPLICE_IOC_SHUTDOWN	_IO(PAGESPLICE_IOC_MAGIC, 0x03)
 #define PAGESPLICE_IOC_FORWARD	_IOW(PAGESPLICE_IOC_MAGIC, 0x04, struct pagesplice_forward)
+/*
+ * Argument: an eventfd to signal (one count per completion posted to this
+ * ring), or -1 to stop.  Replaces any earlier eventfd of the ring.
+ */
+#define PAGESPLICE_IOC_SET_EVENTFD _IOW(PAGESPLICE_IOC_MAGIC, 0x05, __s32)
 
 #endif /* _UAPI_PAGESPLICE_H */

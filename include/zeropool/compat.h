@@ -7,6 +7,7 @@
 #define _ZEROPOOL_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/eventfd.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/shrinker.h>
@@ -108,5 +109,15 @@ static inline void zp_shrinker_destroy(struct shrinker *s)
 	kfree(s);
 }
 #endif
+
+/* eventfd_signal() lost its count argument in 6.8: one event per call. */
+static inline void zp_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
 
 #endif /* _ZEROPOOL_COMPAT_H */

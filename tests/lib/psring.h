@@ -66,6 +66,12 @@ static inline long psr_forward(int src, int dst, uint64_t max, uint32_t flags)
 	return ret < 0 ? -errno : ret;
 }
 
+/* @efd: an eventfd, or -1 to stop notifying.  0 or -errno. */
+static inline int psr_set_eventfd(int fd, int32_t efd)
+{
+	return ioctl(fd, PAGESPLICE_IOC_SET_EVENTFD, &efd) < 0 ? -errno : 0;
+}
+
 /* Reads exactly @len bytes unless EOF or an error comes first. */
 static inline ssize_t psr_read_full(int fd, void *buf, size_t len)
 {

@@ -127,6 +127,17 @@ void zp_load_zeropool(const char *params)
 			 strerror(-err));
 }
 
+void zp_load_on_zeropool(const char *dir, const char *name)
+{
+	int err;
+
+	zp_load_zeropool(NULL);
+	zp_unload_quiet(name);
+	err = zp_mod_load(dir, name, NULL);
+	if (err)
+		tap_bail("load %s.ko: %s", name, strerror(-err));
+}
+
 void zp_unload_quiet(const char *name)
 {
 	int err, tries;
