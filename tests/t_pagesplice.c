@@ -40,7 +40,7 @@ static uint64_t pins_rel(void)
 
 static bool pins_balanced(uint64_t a0, uint64_t r0)
 {
-	return pins_acq() - a0 == pins_rel() - r0;
+	return zp_pins_balanced_since(a0, r0, 3000);
 }
 
 static unsigned char pat(uint64_t k, size_t i)

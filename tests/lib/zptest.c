@@ -292,6 +292,24 @@ uint64_t zp_vmstat(const char *key)
 	return zp_keyfile("/proc/vmstat", key);
 }
 
+/*
+ * vmstat counters are per-CPU deltas folded into /proc/vmstat about once a
+ * second, so a balance read right after the last unpin may still lag.
+ */
+bool zp_pins_balanced_since(uint64_t acq0, uint64_t rel0, int timeout_ms)
+{
+	int waited;
+
+	for (waited = 0; ; waited += 50) {
+		if (zp_vmstat("nr_foll_pin_acquired") - acq0 ==
+		    zp_vmstat("nr_foll_pin_released") - rel0)
+			return true;
+		if (waited >= timeout_ms)
+			return false;
+		zp_sleep_ms(50);
+	}
+}
+
 uint64_t zp_meminfo_kb(const char *key)
 {
 	return zp_keyfile("/proc/meminfo", key);

@@ -51,6 +51,8 @@ bool zp_wait_ge(const char *rel, uint64_t want, int timeout_ms);
 
 /* A field of /proc/vmstat or /proc/meminfo (kB for meminfo). */
 uint64_t zp_vmstat(const char *key);
+/* True once as many FOLL_PIN pins were released as acquired since then. */
+bool zp_pins_balanced_since(uint64_t acq0, uint64_t rel0, int timeout_ms);
 uint64_t zp_meminfo_kb(const char *key);
 /* A field of /proc/self/status in kB (e.g. "RssFile"). */
 uint64_t zp_status_kb(const char *key);
