@@ -7,6 +7,8 @@
 #   make kernels         modules for every target kernel (scripts/kernels)
 #   make user            libzeropool, tests and benchmarks (build/user/)
 #   make check           setup, lint, build, every test on both kernels
+#   make check-debug     the in-guest suite and a kmemleak scan in a debug
+#                        kernel (KASAN, lockdep, ...) built once from source
 #   make demo            setup, build, boot each kernel, show the modules
 #   make lint            checkpatch and sparse over our sources
 
@@ -26,7 +28,7 @@ else ifneq ($(wildcard $(KDIR)/Makefile),)
 HAVE_KDIR := 1
 endif
 
-.PHONY: all modules kernels user check demo lint setup install clean help
+.PHONY: all modules kernels user check check-debug demo lint setup install clean help
 
 ifeq ($(HAVE_KDIR),1)
 all: modules user
@@ -38,9 +40,19 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 
 # Out-of-tree modules build next to their sources; one mirror of symlinks
-# per kernel keeps the two kernels' objects apart.
+# per kernel keeps the two kernels' objects apart.  ZP_KERNEL_DIRS=<dir>...
+# builds for those kernel build trees instead (the debug kernel's), each
+# into build/<its release>/.
 kernels:
-	@set -e; for k in $$(scripts/kernels); do \
+	@set -e; \
+	if [ -n "$(ZP_KERNEL_DIRS)" ]; then \
+		pairs=$$(for d in $(ZP_KERNEL_DIRS); do \
+			echo "$$(cat $$d/include/config/kernel.release)=$$d"; done); \
+	else \
+		pairs=$$(scripts/kernels | sed 's|.*|&=/lib/modules/&/build|'); \
+	fi; \
+	for p in $$pairs; do \
+		k=$${p%%=*}; kdir=$${p#*=}; \
 		out=$(BUILD)/$$k; mkdir -p $$out; \
 		for d in $(KSRC); do \
 			[ -e $(TOP)/$$d ] || continue; \
@@ -50,7 +62,7 @@ kernels:
 		done; \
 		find $$out -xtype l -delete; \
 		echo "== modules for $$k"; \
-		$(MAKE) -C /lib/modules/$$k/build M=$$out ZP_TEST_MODULES=$(ZP_TEST_MODULES) modules; \
+		$(MAKE) -C $$kdir M=$$out ZP_TEST_MODULES=$(ZP_TEST_MODULES) modules; \
 	done
 
 user:
@@ -70,6 +82,15 @@ check: setup
 	$(MAKE) user
 	tests/run
 
+# Not part of `check`: the kernel build alone takes longer than CI's budget
+# on a 2-core machine (README, "Debug-kernel lane").
+check-debug:
+	scripts/setup --debug-kernel
+	scripts/debug-kernel
+	$(MAKE) kernels ZP_TEST_MODULES=1 ZP_KERNEL_DIRS="$$(scripts/debug-kernel --dir)"
+	$(MAKE) user
+	tests/run --debug-kernel
+
 demo: setup
 	$(MAKE) kernels
 	$(MAKE) user
@@ -84,4 +105,4 @@ clean:
 	-[ ! -f $(KDIR)/Makefile ] || $(MAKE) -C $(KDIR) M=$(TOP) clean
 
 help:
-	@sed -n '3,11s/^# \{0,1\}//p' Makefile
+	@sed -n '3,13s/^# \{0,1\}//p' Makefile
