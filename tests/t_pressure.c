@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 {
 	uint64_t avail_kb, pool_pages, pinned, acq0, rel0;
 	struct child ch;
-	char params[160], v;
+	char v;
 	size_t hog_bytes;
 	int ring, status;
 
@@ -157,11 +157,7 @@ int main(int argc, char **argv)
 
 	/* With them: a full pool of a third of memory, and the pins. */
 	pool_pages = avail_kb / 3 / 4;
-	snprintf(params, sizeof(params),
-		 "max_pages=%llu high_watermark=%llu low_watermark=%llu",
-		 (unsigned long long)pool_pages, (unsigned long long)pool_pages,
-		 (unsigned long long)pool_pages / 2);
-	zp_load_zeropool(params);
+	zp_load_zeropool_filled_to(pool_pages);
 	if (zp_mod_load("pagesplice", "pagesplice", NULL))
 		tap_bail("load pagesplice.ko");
 	zp_set("pagesplice/ring_max_bytes", "1073741824");

@@ -11,7 +11,6 @@
 int main(int argc, char **argv)
 {
 	uint64_t avail_kb, pool_pages, freed;
-	char params[160];
 	size_t hog_bytes;
 	int status;
 
@@ -24,11 +23,7 @@ int main(int argc, char **argv)
 
 	/* A pool of a third of what is available: the hog cannot fit beside it. */
 	pool_pages = avail_kb / 3 / 4;
-	snprintf(params, sizeof(params),
-		 "max_pages=%llu high_watermark=%llu low_watermark=%llu",
-		 (unsigned long long)pool_pages, (unsigned long long)pool_pages,
-		 (unsigned long long)pool_pages / 2);
-	zp_load_zeropool(params);
+	zp_load_zeropool_filled_to(pool_pages);
 	tap_ok(zp_wait_ge("pool/pages", pool_pages * 9 / 10, 120000),
 	       "pool filled to %llu pages", (unsigned long long)pool_pages);
 

@@ -127,6 +127,17 @@ void zp_load_zeropool(const char *params)
 			 strerror(-err));
 }
 
+void zp_load_zeropool_filled_to(uint64_t pages)
+{
+	char params[160];
+
+	snprintf(params, sizeof(params),
+		 "max_pages=%llu high_watermark=%llu low_watermark=%llu",
+		 (unsigned long long)pages, (unsigned long long)pages,
+		 (unsigned long long)pages / 2);
+	zp_load_zeropool(params);
+}
+
 void zp_load_on_zeropool(const char *dir, const char *name)
 {
 	int err;

@@ -31,6 +31,8 @@ int zp_mod_unload(const char *name);
 bool zp_mod_loaded(const char *name);
 /* Loads zeropool.ko with @params or bails out. */
 void zp_load_zeropool(const char *params);
+/* Loads zeropool.ko to keep @pages in its pool (cap and high watermark). */
+void zp_load_zeropool_filled_to(uint64_t pages);
 /* zeropool.ko, then a fresh copy of the module <dir>/<name>.ko, or bails. */
 void zp_load_on_zeropool(const char *dir, const char *name);
 /* Unloads @name if loaded; bails out if that fails. */
