@@ -185,6 +185,24 @@ static inline const char *bench_kernel(void)
 	return release;
 }
 
+/*
+ * Opens --csv FILE (none: NULL) and writes its header line.  Rows are
+ * flushed as they come, so that a run cut short keeps what it measured.
+ */
+static inline FILE *bench_csv_open(const char *path, const char *header)
+{
+	FILE *f;
+
+	if (!path)
+		return NULL;
+	f = fopen(path, "we");
+	if (!f)
+		bench_die("open %s: %s", path, strerror(errno));
+	fprintf(f, "%s\n", header);
+	fflush(f);
+	return f;
+}
+
 /* The first line of a file, without its newline; "?" if unreadable. */
 static inline void bench_read_line(const char *path, char *buf, size_t len)
 {

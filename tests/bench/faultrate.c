@@ -818,12 +818,7 @@ int main(int argc, char **argv)
 	res = calloc(NR_ROWS, sizeof(*res));
 	if (!res)
 		bench_die("out of memory");
-	if (opt.csv_path) {
-		csv = fopen(opt.csv_path, "we");
-		if (!csv)
-			bench_die("open %s: %s", opt.csv_path, strerror(errno));
-		fprintf(csv, "kernel,row,mb,threads,cline,rep,faults,wall_s,user_s,sys_s,flt_cpu_s,fault_wsec,minflt,pool_hits,pool_misses,scrubd_switches,scrubd_ns\n");
-	}
+	csv = bench_csv_open(opt.csv_path, "kernel,row,mb,threads,cline,rep,faults,wall_s,user_s,sys_s,flt_cpu_s,fault_wsec,minflt,pool_hits,pool_misses,scrubd_switches,scrubd_ns");
 	if (opt.want[R_SHMEM])
 		shm_create();
 

@@ -19,7 +19,11 @@
  * Times in a TCG guest are not hardware times: compare within one run.
  *
  * usage: forkbench [--sizes 16,64,256,1024] [--reps N] [--thp]
- *                  [--w100-max MiB]
+ *                  [--w100-max MiB] [--csv FILE]
+ *
+ * --csv FILE: one row per size and series, series being the A/B halves
+ * (nomod, mod: fork_us only, and mod's ratio) and the child modes (with
+ * ptshare's figures), medians as in the table.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -38,6 +42,7 @@ enum mode { M_EXIT, M_W1, M_W100, NR_MODES };
 static const char * const mode_names[NR_MODES] = { "exit", "write1%", "write100%" };
 
 static int reps = 5;
+static FILE *csv;
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -171,6 +176,42 @@ static void record_of(pid_t child, struct figures *f)
 	f->pte[f->n] = v;
 }
 
+/* A CSV row up to fork_us; the caller writes the rest. */
+static void csv_start(int mib, bool thp, const char *series, int forks,
+		      double fork_us)
+{
+	fprintf(csv, "%s,%d,%s,%s,%d,%.1f,", bench_kernel(), mib,
+		thp ? "on" : "off", series, forks, fork_us);
+}
+
+static void csv_mode(int mib, bool thp, enum mode mode, struct figures *f,
+		     long vmpte)
+{
+	if (!csv)
+		return;
+	/* median() sorts in place: the table's call left them sorted */
+	csv_start(mib, thp, mode_names[mode], f->n, median(f->fork_us, f->n));
+	fprintf(csv, "%.1f,%.1f,%.1f,%.0f,%.1f,%.0f,", median(f->rec_fork, f->n),
+		median(f->copy, f->n), median(f->est, f->n),
+		median(f->pct, f->n), median(f->pgt, f->n),
+		median(f->pte, f->n));
+	if (mode == M_EXIT && vmpte >= 0)
+		fprintf(csv, "%ld", vmpte);
+	fprintf(csv, ",\n");
+	fflush(csv);
+}
+
+static void csv_ab(int mib, bool thp, int na, double a, int nb, double b)
+{
+	if (!csv)
+		return;
+	csv_start(mib, thp, "nomod", na, a);
+	fprintf(csv, ",,,,,,,\n");
+	csv_start(mib, thp, "mod", nb, b);
+	fprintf(csv, ",,,,,,,%.3f\n", b / a);
+	fflush(csv);
+}
+
 static void run_size(int mib, bool thp, int w100_max)
 {
 	size_t size = (size_t)mib << 20, off;
@@ -201,6 +242,7 @@ static void run_size(int mib, bool thp, int w100_max)
 	a = median(nomod, na);
 	b = median(mod, nb);
 	vmpte = vmpte_fork(&reported);
+	csv_ab(mib, thp, na, a, nb, b);
 
 	for (mode = 0; mode < NR_MODES; mode++) {
 		if (mode == M_W100 && mib > w100_max) {
@@ -223,6 +265,7 @@ static void run_size(int mib, bool thp, int w100_max)
 		       median(f->copy, f->n), median(f->pgt, f->n),
 		       mode == M_EXIT ? vmpte : -1L, median(f->pte, f->n),
 		       median(f->pct, f->n), median(f->est, f->n));
+		csv_mode(mib, thp, mode, f, vmpte);
 	}
 	if (vmpte >= 0)
 		printf("# %d MiB THP %s: VmPTE of a waiting child %ld KiB, ptshare pgtable_bytes %ld KiB (diff %ld)\n",
@@ -240,10 +283,12 @@ int main(int argc, char **argv)
 		{ "reps", required_argument, NULL, 'r' },
 		{ "thp", no_argument, NULL, 't' },
 		{ "w100-max", required_argument, NULL, 'w' },
+		{ "csv", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int sizes[MAX_SIZES] = { 16, 64, 256, 1024 }, nsizes = 4, i, c;
 	int w100_max = 256;
+	const char *csv_path = NULL;
 	bool thp = false;
 
 	bench_name = "forkbench";
@@ -263,10 +308,14 @@ int main(int argc, char **argv)
 		case 'w':
 			w100_max = bench_parse_pos("--w100-max", optarg, 1 << 20);
 			break;
+		case 'o':
+			csv_path = optarg;
+			break;
 		default:
-			bench_die("usage: forkbench [--sizes 16,64,256,1024] [--reps N] [--thp] [--w100-max MiB]");
+			bench_die("usage: forkbench [--sizes 16,64,256,1024] [--reps N] [--thp] [--w100-max MiB] [--csv FILE]");
 		}
 	}
+	csv = bench_csv_open(csv_path, "kernel,mib,thp,series,forks,fork_us,rec_fork_us,copy_us,est_fork_us,saved_pct,pgt_kib,pte_tables,vmpte_kib,vs_nomod");
 	bench_load_zeropool("");
 	ptshare_unload();
 	printf("# forkbench on %s, %d reps; fork_us is the parent's fork() call (median)\n",
@@ -284,5 +333,7 @@ int main(int argc, char **argv)
 			run_size(sizes[i], true, w100_max);
 	}
 	bench_unload_zeropool();
+	if (csv)
+		fclose(csv);
 	return 0;
 }

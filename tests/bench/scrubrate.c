@@ -325,12 +325,7 @@ int main(int argc, char **argv)
 		 "max_pages=%llu high_watermark=2 low_watermark=1 scrub_enabled=0 read_fault=alloc",
 		 (unsigned long long)max);
 	bench_load_zeropool(params);
-	if (opt.csv_path) {
-		csv = fopen(opt.csv_path, "we");
-		if (!csv)
-			bench_die("open %s: %s", opt.csv_path, strerror(errno));
-		fprintf(csv, "kernel,phase,method,rep,pages,wall_s,zero_ns,gbs_wall,gbs_zero_ns,zeroed_cpu,zeroed_nt,zeroed_offload,prezeroed\n");
-	}
+	csv = bench_csv_open(opt.csv_path, "kernel,phase,method,rep,pages,wall_s,zero_ns,gbs_wall,gbs_zero_ns,zeroed_cpu,zeroed_nt,zeroed_offload,prezeroed");
 
 	if (opt.offload) {
 		int err = zp_mod_load(BTE_PROVIDER_DIR, BTE_PROVIDER, "");

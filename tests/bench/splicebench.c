@@ -11,12 +11,16 @@
  *      with FORWARD relays (the last stage read()s, like cat).
  *
  *   splicebench [-s MiB per run] [-b KiB,KiB,...] [-p MiB for the pipeline]
- *               [-m mask of the modes of 1. to run, bit 0 = pipe]
+ *               [-m mask of the modes of 1. to run, bit 0 = pipe] [--csv FILE]
+ *
+ * --csv FILE: one row per method and buffer size (the pipeline's two are
+ * methods with 5 stages), with the ratio the table prints where it has one.
  *
  * Times in a TCG guest are not hardware times: read the ratios.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <getopt.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -32,6 +36,25 @@ enum mode { M_PIPE, M_VMS_READ, M_PS_READ, M_VMS_SPLICE, M_PS_SPLICE, M_NR };
 static const char * const mode_names[M_NR] = {
 	"pipe", "vmsplice+read", "ps+read", "vmsplice+splice", "ps+splice",
 };
+
+/* The mode each one's ratio column compares it with; -1: none. */
+static const int mode_vs[M_NR] = { -1, -1, M_PIPE, -1, M_VMS_SPLICE };
+
+static FILE *csv;
+
+/* A CSV row: GiB/s of @method, and its ratio to @vs (at @vs_gibs) if any. */
+static void csv_row(const char *method, int stages, int kib, uint64_t mib,
+		    double gibs, const char *vs, double vs_gibs)
+{
+	if (!csv)
+		return;
+	fprintf(csv, "%s,%s,%d,%d,%llu,%.4f,%s,", bench_kernel(), method,
+		stages, kib, (unsigned long long)mib, gibs, vs ? vs : "");
+	if (vs && vs_gibs > 0)
+		fprintf(csv, "%.3f", gibs / vs_gibs);
+	fprintf(csv, "\n");
+	fflush(csv);
+}
 
 static void *bmap(size_t len)
 {
@@ -317,12 +340,17 @@ static double pipeline_pipe(uint64_t mib)
 
 int main(int argc, char **argv)
 {
+	static const struct option lopts[] = {
+		{ "csv", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *csv_path = NULL;
 	int sizes[MAX_SIZES] = { 4, 64, 1024, 4096 }, nsizes = 4, i, m, opt;
 	uint64_t mib = 64, pmib = 64, mask = (1 << M_NR) - 1;
 	double r[M_NR], pp, ps;
 
 	bench_name = "splicebench";
-	while ((opt = getopt(argc, argv, "s:b:p:m:")) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:b:p:m:", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			mib = bench_parse_pos("-s", optarg, 1 << 20);
@@ -338,10 +366,14 @@ int main(int argc, char **argv)
 		case 'm':
 			mask = bench_parse_pos("-m", optarg, mask);
 			break;
+		case 'o':
+			csv_path = optarg;
+			break;
 		default:
-			bench_die("usage: splicebench [-s MiB] [-b KiB,...] [-p MiB] [-m mask]");
+			bench_die("usage: splicebench [-s MiB] [-b KiB,...] [-p MiB] [-m mask] [--csv FILE]");
 		}
 	}
+	csv = bench_csv_open(csv_path, "kernel,method,stages,buf_kib,mib,gib_per_s,vs,ratio");
 	bench_load_zeropool("");
 	m = zp_mod_load("pagesplice", "pagesplice", NULL);
 	if (m && m != -EEXIST)
@@ -364,6 +396,12 @@ int main(int argc, char **argv)
 			printf(" %16.3f", r[m]);
 		printf(" %14.2f %18.2f\n", r[M_PS_READ] / r[M_PIPE],
 		       r[M_PS_SPLICE] / r[M_VMS_SPLICE]);
+		for (m = 0; m < M_NR; m++)
+			if (mask & (1 << m))
+				csv_row(mode_names[m], 2, sizes[i], mib, r[m],
+					mode_vs[m] < 0 ? NULL :
+					mode_names[mode_vs[m]],
+					mode_vs[m] < 0 ? 0 : r[mode_vs[m]]);
 	}
 
 	printf("\n# the 1996 pipeline, %llu MiB, 5 stages, GiB/s\n",
@@ -373,6 +411,10 @@ int main(int argc, char **argv)
 	printf("%-40s %8.3f\n", "dd | cat | cat | cat | cat (pipes)", pp);
 	printf("%-40s %8.3f\n", "pagesplice rings + 3 FORWARD relays", ps);
 	printf("%-40s %8.2f\n", "ratio", ps / pp);
+	csv_row("pipeline-pipes", 5, 1024, pmib, pp, NULL, 0);
+	csv_row("pipeline-ps", 5, 1024, pmib, ps, "pipeline-pipes", pp);
+	if (csv)
+		fclose(csv);
 
 	zp_unload_quiet("pagesplice");
 	bench_unload_zeropool();
