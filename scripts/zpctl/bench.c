@@ -151,8 +151,11 @@ static int zp_run_bench(const char *dir, const char *word, char **args,
 	char **argv = zp_xmalloc((nargs + 2) * sizeof(char *));
 	int i, argc = 1, status = 0, ret = 0;
 	double t0 = zp_now();
+	struct utsname u;
 	pid_t pid;
 
+	/* the demo runs this in a guest per kernel: say which one */
+	uname(&u);
 	name = strtok_r(copy, " \t", &save);
 	path = zp_xasprintf("%s/%s", dir, name);
 	argv[0] = path;
@@ -164,7 +167,7 @@ static int zp_run_bench(const char *dir, const char *word, char **args,
 		argv[argc++] = args[i];
 	argv[argc] = NULL;
 
-	printf("== [%d/%d] %s:", nth, total, name);
+	printf("== [%d/%d] %s (kernel %s):", nth, total, name, u.release);
 	for (i = 0; argv[i]; i++)
 		printf(" %s", argv[i]);
 	printf("\n");
