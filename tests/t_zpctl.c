@@ -2,7 +2,8 @@
 /*
  * zpctl in the guest: load and unload through libkmod, status --json
  * checked file by file against sysfs, set, watch, ab on a small command,
- * and every error message that can be provoked here on purpose.
+ * and every error message that can be provoked here on purpose (the
+ * signature and lockdown refusals in boots of their own, see tests/run).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -254,10 +255,66 @@ static void test_errors(void)
 	      "load as nobody: needs root");
 }
 
+/*
+ * A tree in which <dir>/zeropool/zeropool.ko holds @len bytes of @data:
+ * what zpctl load --from <dir> zeropool will try to insert.
+ */
+static void fake_tree(char *dir, const void *data, size_t len)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	strcpy(dir, "/tmp/t_zpctl.XXXXXX");
+	if (!mkdtemp(dir))
+		tap_bail("mkdtemp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/zeropool", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/zeropool/zeropool.ko", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len)
+		tap_bail("write %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+static void remove_fake_tree(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/zeropool/zeropool.ko", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/zeropool", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+/* The whole of a built module file, malloc'ed; NULL if not built. */
+static void *read_module(const char *name, size_t *len)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	void *buf;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/%s.ko", moddir, name, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st))
+		return NULL;
+	buf = malloc(st.st_size);
+	if (!buf || read(fd, buf, st.st_size) != st.st_size) {
+		free(buf);
+		buf = NULL;
+	}
+	close(fd);
+	*len = st.st_size;
+	return buf;
+}
+
 static void test_load_errors(void)
 {
-	char dir[] = "/tmp/t_zpctl.XXXXXX", path[PATH_MAX];
-	int rc, fd;
+	char dir[32], path[PATH_MAX];
+	void *ko;
+	size_t len;
+	int rc;
 
 	rc = run("load --from /nonexistent zeropool");
 	check(rc == 1 && has("zeropool: module not found: no /nonexistent/zeropool/zeropool.ko"),
@@ -277,27 +334,62 @@ static void test_load_errors(void)
 	      "load with a bad parameter: EINVAL, the kernel's message shown");
 	tap_ok(!zp_mod_loaded("zeropool"), "not loaded after the bad parameter");
 
-	if (!mkdtemp(dir))
-		tap_bail("mkdtemp: %s", strerror(errno));
-	snprintf(path, sizeof(path), "%s/zeropool", dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/zeropool/zeropool.ko", dir);
-	fd = open(path, O_WRONLY | O_CREAT, 0644);
-	if (fd < 0 || write(fd, "this is not an ELF file\n", 24) != 24)
-		tap_bail("write %s: %s", path, strerror(errno));
-	close(fd);
+	fake_tree(dir, "this is not an ELF file\n", 24);
 	rc = run("load --from %s zeropool", dir);
 	check(rc == 1 && has("invalid module format (ENOEXEC)"),
 	      "load of a non-ELF file: invalid module format");
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/zeropool", dir);
-	rmdir(path);
-	rmdir(dir);
+	remove_fake_tree(dir);
+
+	/* pagesplice.ko in zeropool's place: its zeropool symbols are missing */
+	ko = read_module("pagesplice", &len);
+	if (!ko) {
+		tap_skip("unknown symbol: pagesplice.ko not built");
+		return;
+	}
+	fake_tree(dir, ko, len);
+	free(ko);
+	rc = run("load --from %s zeropool", dir);
+	check(rc == 1 && has("unknown symbol in module (ENOENT") &&
+	      has("zeropool.ko from the same build loaded first"),
+	      "load of a module whose dependency is missing: unknown symbol");
+	tap_ok(!zp_mod_loaded("pagesplice"), "not loaded after the unknown symbol");
+	remove_fake_tree(dir);
+}
+
+/*
+ * tests/run boots the guest once with module.sig_enforce=1 and once with
+ * lockdown=integrity: the kernel refuses our unsigned modules, and only
+ * that refusal is checked.  False on an ordinary boot.
+ */
+static bool test_refusals(void)
+{
+	char cmdline[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+	int rc;
+
+	if (!f || !fgets(cmdline, sizeof(cmdline), f))
+		tap_bail("read /proc/cmdline: %s", strerror(errno));
+	fclose(f);
+	if (strstr(cmdline, "module.sig_enforce=1")) {
+		rc = run("load --from %s zeropool", moddir);
+		check(rc == 1 && has("zeropool: signature rejected (EKEYREJECTED)") &&
+		      has("mokutil --import"),
+		      "module.sig_enforce=1: signature rejected, MOK enrolment hint");
+	} else if (strstr(cmdline, "lockdown=")) {
+		rc = run("load --from %s zeropool", moddir);
+		check(rc == 1 && has("zeropool: refused by kernel lockdown (integrity") &&
+		      has("mokutil --import"),
+		      "lockdown=integrity: refused by lockdown, MOK enrolment hint");
+	} else {
+		return false;
+	}
+	tap_ok(!zp_mod_loaded("zeropool"), "nothing loaded after the refusal");
+	return true;
 }
 
 static void test_holders(void)
 {
-	int rc;
+	int rc, fd;
 
 	if (!module_built("pagesplice")) {
 		tap_skip("holders: pagesplice.ko not built");
@@ -308,6 +400,12 @@ static void test_holders(void)
 	rc = run("unload zeropool");
 	check(rc == 1 && has("zeropool: in use") && has("holders: pagesplice"),
 	      "unload zeropool under pagesplice: in use, holder shown");
+	fd = open("/dev/pagesplice", O_RDWR);
+	rc = run("unload pagesplice");
+	check(fd >= 0 && rc == 1 && has("pagesplice: in use (refcount 1,"),
+	      "unload pagesplice with /dev/pagesplice open: in use, refcount 1");
+	if (fd >= 0)
+		close(fd);
 	rc = run("unload");
 	check(rc == 0 && !zp_mod_loaded("pagesplice") && !zp_mod_loaded("zeropool"),
 	      "unload everything: dependents first");
@@ -364,6 +462,8 @@ int main(int argc, char **argv)
 	zp_unload_quiet("ptshare");
 	zp_unload_quiet("pagesplice");
 	zp_unload_quiet("zeropool");
+	if (test_refusals())
+		return tap_done();
 
 	test_load_errors();
 

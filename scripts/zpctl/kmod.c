@@ -292,7 +292,11 @@ static int zp_kmsg_mark(void)
 	return fd;
 }
 
-/* Prints the kernel's messages about @name logged since the mark. */
+/*
+ * Prints the kernel's messages about @name logged since the mark, and
+ * lockdown's, which name the process ("Lockdown: zpctl: unsigned module
+ * loading is restricted") rather than the module.
+ */
 static void zp_kmsg_show(int fd, const char *name)
 {
 	char rec[2048], *msg;
@@ -309,7 +313,7 @@ static void zp_kmsg_show(int fd, const char *name)
 		rec[n] = '\0';
 		/* "prio,seq,usec,flags;text\n" */
 		msg = strchr(rec, ';');
-		if (!msg || !strstr(msg, name))
+		if (!msg || (!strstr(msg, name) && !strstr(msg, "Lockdown:")))
 			continue;
 		msg++;
 		msg[strcspn(msg, "\n")] = '\0';
