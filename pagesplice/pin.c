@@ -8,13 +8,34 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/capability.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include <zeropool/pool.h>
 
 #include "ps.h"
+
+/*
+ * Pinned pages are charged to the submitter's mm->pinned_vm (VmPin in
+ * /proc/PID/status) against RLIMIT_MEMLOCK, unless CAP_IPC_LOCK, as RDMA
+ * does: an atomic counter, so neither SUBMIT nor the release that may run
+ * in a consumer's context takes the producer's mmap_lock (which
+ * account_locked_vm() would, twice per buffer).
+ */
+static int ps_charge_pinned(struct mm_struct *mm, unsigned long nr)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+
+	if (atomic64_add_return(nr, &mm->pinned_vm) > limit &&
+	    !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(nr, &mm->pinned_vm);
+		return -ENOMEM;
+	}
+	return 0;
+}
 
 /*
  * Copied pages are charged to no user: the global cap is what keeps many
@@ -97,7 +118,7 @@ static int ps_seg_pin(struct ps_seg *seg, u64 addr, unsigned int nr)
 	pinned = nr - zeros;
 	atomic64_sub(zeros, &ps_stats.pages_pinned);
 	if (pinned) {
-		ret = account_locked_vm(current->mm, pinned, true);
+		ret = ps_charge_pinned(current->mm, pinned);
 		if (ret) {
 			atomic64_inc(&ps_stats.memlock_refusals);
 			goto out_unpin;
@@ -184,13 +205,18 @@ void ps_seg_release_pages(struct ps_seg *seg)
 		atomic64_sub(seg->charged_copy, &ps_stats.pages_copied);
 		return;
 	}
-	for (i = 0; i < seg->nr_pages; i++)
-		if (seg->pages[i])
-			unpin_user_page(seg->pages[i]);
+	if (seg->nr_pinned == seg->nr_pages) {
+		/* batched per folio: one atomic per THP, not per page */
+		unpin_user_pages(seg->pages, seg->nr_pages);
+	} else {
+		for (i = 0; i < seg->nr_pages; i++)
+			if (seg->pages[i])
+				unpin_user_page(seg->pages[i]);
+	}
 	if (seg->nr_pinned)
 		atomic64_sub(seg->nr_pinned, &ps_stats.pages_pinned);
 	if (seg->mm) {
-		account_locked_vm(seg->mm, seg->nr_pinned, false);
+		atomic64_sub(seg->nr_pinned, &seg->mm->pinned_vm);
 		mmdrop(seg->mm);
 	}
 }

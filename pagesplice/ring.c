@@ -105,7 +105,7 @@ static void ps_seg_complete(struct ps_seg *seg)
 	ps_ring_put(owner);
 }
 
-/* May sleep: unaccounting locked memory takes the owner's mmap_lock. */
+/* May sleep: kvfree() of a large segment's page array. */
 void ps_seg_put(struct ps_seg *seg)
 {
 	might_sleep();
