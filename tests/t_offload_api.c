@@ -28,6 +28,21 @@ static void set_param(const char *name, const char *val)
 		tap_bail("set %s=%s", name, val);
 }
 
+static uint64_t get_param(const char *name)
+{
+	char path[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/zp_test_backend/parameters/%s",
+		 name);
+	f = fopen(path, "re");
+	if (!f || fscanf(f, "%llu", &v) != 1)
+		tap_bail("read %s", path);
+	fclose(f);
+	return v;
+}
+
 /* Counter deltas of the last refill(), up to the pool being full. */
 static uint64_t d_offload, d_fallback, d_timeout;
 
@@ -96,7 +111,17 @@ int main(int argc, char **argv)
 	       "refusal: all %d pages fell back to the CPU (%llu)", HIGH,
 	       (unsigned long long)d_fallback);
 
+	/* 64 blocks of 16 pages, each 50 ms at the backend: pipelined */
 	set_param("mode", "0");
+	set_param("delay_ms", "50");
+	set_param("peak_inflight", "0");
+	zp_set("scrub/scrub_order", "4");
+	refill("pipelined");
+	tap_ok(d_offload == HIGH && get_param("peak_inflight") == 8,
+	       "pipelined: the backend zeroed all %d pages, 8 blocks in flight at most and at once (%llu)",
+	       HIGH, (unsigned long long)get_param("peak_inflight"));
+	zp_set("scrub/scrub_order", "9");
+
 	set_param("delay_ms", "400");
 	refill("late");
 	tap_ok(d_timeout == HIGH / 512 && d_fallback == HIGH && d_offload == 0,

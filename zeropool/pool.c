@@ -278,6 +278,7 @@ int zp_pool_init(void)
 		spin_lock_init(&node->lock);
 		INIT_LIST_HEAD(&node->zeroed);
 		INIT_LIST_HEAD(&node->dirty);
+		INIT_LIST_HEAD(&node->offloads);
 		init_waitqueue_head(&node->scrub_wait);
 		zp_nodes[nid] = node;
 	}
@@ -295,6 +296,8 @@ void zp_pool_exit(void)
 	zp_drain_all();
 	WARN_ON(atomic_long_read(&zp_held));
 	for (nid = 0; nid < MAX_NUMNODES; nid++) {
+		/* backends unregister (waiting for their requests) first */
+		WARN_ON(zp_nodes[nid] && !list_empty(&zp_nodes[nid]->offloads));
 		kfree(zp_nodes[nid]);
 		zp_nodes[nid] = NULL;
 	}

@@ -114,8 +114,10 @@ static bool zp_scrub_block(struct zp_node *node, unsigned long want)
 	atomic64_inc(&zp_blocks[order]);
 	if (zp_allocator_zeroes(ZP_SCRUB_GFP))
 		atomic64_add(nr, &zp_prezeroed);
-	else if (zp_zero_block(page, order, node->nid) == ZP_ZERO_AUTO)
-		return true;	/* a late offload request owns it now */
+	else if (zp_offload_submit(node, page, order))
+		return true;	/* its completion adds it to the pool */
+	else
+		zp_zero_block(page, order);
 
 	split_page(page, order);
 	for (i = 0; i < nr; i++)
@@ -131,14 +133,16 @@ static void zp_scrub_fill(struct zp_node *node)
 	while (!kthread_should_stop() && zp_scrub_may_run()) {
 		if (zp_scrub_dirty(node))
 			continue;
-		/* Pages given back or late from the backend come in anyway. */
+		zp_offload_wait_room(node);
+		/* Pages given back or with the backend come in anyway. */
 		have = zp_node_pages(node) + READ_ONCE(node->nr_dirty) +
-		       atomic_long_read(&node->nr_late);
+		       atomic_long_read(&node->nr_offloading);
 		high = READ_ONCE(zp_tun.high_watermark);
 		if (have >= high || !zp_scrub_block(node, high - have))
 			break;
 		cond_resched();
 	}
+	zp_offload_wait_idle(node);
 }
 
 static int zp_scrubd(void *data)

@@ -43,13 +43,20 @@ extern const char * const zp_read_fault_names[];
 /* One pool per node with memory. */
 struct zp_node {
 	int nid;
-	spinlock_t lock;		/* protects the four fields below */
+	spinlock_t lock;		/* protects the lists and their counts */
 	struct list_head zeroed;	/* zeroed pages, linked by page->lru */
 	unsigned long nr_zeroed;
 	struct list_head dirty;		/* given back, to be zeroed again */
 	unsigned long nr_dirty;
 
-	atomic_long_t nr_late;		/* pages in late offload requests */
+	/*
+	 * Offload requests in flight (offload.c), under lock; the scrubber
+	 * keeps at most ZP_OFFLOAD_DEPTH of them that are not late.
+	 */
+	struct list_head offloads;
+	unsigned int nr_offloads;
+	unsigned int nr_late_offloads;
+	atomic_long_t nr_offloading;	/* pages in those requests */
 
 	struct task_struct *scrubd;
 	bool scrubbing;			/* scrubd is inside a round of work */
@@ -116,12 +123,19 @@ void zp_scrub_quiesce(void);
 bool zp_scrub_wants_pages(struct zp_node *node);
 
 /* zero.c */
-enum zp_zero_method zp_zero_block(struct page *page, unsigned int order,
-				  int nid);
+void zp_zero_block(struct page *page, unsigned int order);
 void zp_zero_page_list(struct list_head *pages, unsigned long nr);
 bool zp_allocator_zeroes(gfp_t gfp);
-const char *zp_backend_name(void);
 enum zp_zero_method zp_effective_method(void);
+
+/* offload.c: blocks in flight per node (16 MiB with 2 MiB blocks) */
+#define ZP_OFFLOAD_DEPTH	8
+bool zp_have_backend(void);
+const char *zp_backend_name(void);
+bool zp_offload_submit(struct zp_node *node, struct page *page,
+		       unsigned int order);
+void zp_offload_wait_room(struct zp_node *node);
+void zp_offload_wait_idle(struct zp_node *node);
 
 /* shrinker.c */
 int zp_shrinker_init(void);

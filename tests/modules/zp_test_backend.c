@@ -30,6 +30,12 @@ static atomic_t submitted = ATOMIC_INIT(0);
 module_param_named(submitted, submitted.counter, int, 0444);
 MODULE_PARM_DESC(submitted, "Requests accepted so far");
 
+/* Requests accepted and not completed: now, and the most there ever were. */
+static atomic_t inflight = ATOMIC_INIT(0);
+static atomic_t peak_inflight = ATOMIC_INIT(0);
+module_param_named(peak_inflight, peak_inflight.counter, int, 0644);
+MODULE_PARM_DESC(peak_inflight, "Most requests in flight at once (write 0 to reset)");
+
 struct ztb_work {
 	struct delayed_work dwork;
 	struct zp_zero_req *req;
@@ -51,12 +57,14 @@ static void ztb_complete(struct work_struct *work)
 		for (i = 0; i < (1UL << req->order); i++)
 			clear_highpage(req->page + i);
 	kfree(w);
+	atomic_dec(&inflight);
 	req->complete(req, status);
 }
 
 static int ztb_submit(struct zp_zero_backend *backend, struct zp_zero_req *req)
 {
 	struct ztb_work *w;
+	int n, peak;
 
 	if (READ_ONCE(mode) == ZTB_REFUSE)
 		return -EBUSY;
@@ -66,6 +74,10 @@ static int ztb_submit(struct zp_zero_backend *backend, struct zp_zero_req *req)
 	w->req = req;
 	INIT_DELAYED_WORK(&w->dwork, ztb_complete);
 	atomic_inc(&submitted);
+	n = atomic_inc_return(&inflight);
+	while (n > (peak = atomic_read(&peak_inflight)) &&
+	       atomic_cmpxchg(&peak_inflight, peak, n) != peak)
+		;
 	queue_delayed_work(ztb_wq, &w->dwork,
 			   msecs_to_jiffies(READ_ONCE(delay_ms)));
 	return 0;
