@@ -76,6 +76,7 @@ static void fz_counters(const char *dir, const char * const *names)
 
 static void fz_balances(uint64_t acq0, uint64_t rel0)
 {
+	uint64_t pin_kb, lck_kb;
 	bool pins;
 
 	tap_ok(zp_wait_eq(PS "rings", 0, 5000),
@@ -84,6 +85,12 @@ static void fz_balances(uint64_t acq0, uint64_t rel0)
 	       "pagesplice: pages_pinned back to 0");
 	tap_ok(zp_wait_eq(PS "pages_copied", 0, 5000),
 	       "pagesplice: pages_copied back to 0");
+	pin_kb = zp_status_kb("VmPin");
+	lck_kb = zp_status_kb("VmLck");
+	/* pins are charged to the submitter's mm: none may stay charged */
+	tap_ok(!pin_kb && !lck_kb,
+	       "VmPin %llu kB, VmLck %llu kB once every ring is closed",
+	       (unsigned long long)pin_kb, (unsigned long long)lck_kb);
 	pins = zp_pins_balanced_since(acq0, rel0, 5000);
 	tap_ok(pins, "nr_foll_pin_acquired == nr_foll_pin_released over the run (+%llu/+%llu)",
 	       (unsigned long long)(zp_vmstat("nr_foll_pin_acquired") - acq0),
@@ -98,7 +105,7 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t seed = 0, iters = 0, seconds = 60, acq0, rel0, failures;
+	uint64_t seed = 0, iters = 0, seconds = 60, acq0, rel0, failures, racer;
 	bool seeded = false, timed = false, bte;
 	double start, elapsed;
 	int c;
@@ -160,18 +167,22 @@ int main(int argc, char **argv)
 		"hits", "misses", "given_back", "dev_faults",
 		"dev_zero_page_maps", "shrink_scans", NULL });
 
-	fz_racer_stop();
+	racer = fz_racer_stop();
 	fz_children_reap(true);
 	fz_fds_close_all();
 	fz_regions_fini();
 	fz_ptrs_fini();
 	tap_ok(fz_sysfs_restore() == 0, "every tunable back to its default");
-	tap_diag("iterations %llu in %.1f s (seed %llu); pages of new zeropool objects found zero: %llu",
+	tap_diag("iterations %llu in %.1f s (seed %llu); pages of new zeropool objects found zero: %llu; unmap/remap bursts under SUBMIT: %llu",
 		 (unsigned long long)fz.iter, elapsed,
 		 (unsigned long long)seed,
-		 (unsigned long long)fz.zero_checked);
+		 (unsigned long long)fz.zero_checked,
+		 (unsigned long long)racer);
 	fz_report();
 	failures = fz_report_failures();
+	if (failures)
+		tap_diag("replay: t_fuzz --seed %llu --iters <the iteration a failure names, plus one>",
+			 (unsigned long long)seed);
 	tap_ok(!failures,
 	       "every call succeeded or returned an errno its ABI documents (%llu failures)",
 	       (unsigned long long)failures);

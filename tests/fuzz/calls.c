@@ -84,6 +84,9 @@ static const struct fz_call_def fz_calls[FZ_NCALLS] = {
 	[FZ_SYSFS_READ] = { "sysfs read", { 0 } },
 	[FZ_CLOSE] = { "close", { 0 } },
 	[FZ_DUP] = { "dup/dup2/dup3", { EBADF, EMFILE, EINVAL } },
+	/* unix(7): a bad fd, too many in flight, a full or empty socket */
+	[FZ_SCM] = { "sendmsg/recvmsg SCM_RIGHTS",
+		     { EBADF, ETOOMANYREFS, ENOMEM, EAGAIN, EMFILE, EINVAL } },
 	[FZ_FORK] = { "fork", { EAGAIN, ENOMEM } },
 	[FZ_MMAP] = { "mmap other", FZ_MMAP_ERRNOS },
 	[FZ_MUNMAP] = { "munmap", { EINVAL } },

@@ -22,6 +22,7 @@
 
 static struct fz_fd fz_fds[FZ_FDS];
 static int fz_nfds;
+static unsigned int fz_objs;	/* zeropool objects opened */
 
 static void fz_fd_drop(int i)
 {
@@ -30,15 +31,36 @@ static void fz_fd_drop(int i)
 	fz_fds[i] = fz_fds[--fz_nfds];
 }
 
-static void fz_fd_add(int fd, enum fz_fkind kind)
+static struct fz_fd *fz_fd_add(int fd, enum fz_fkind kind)
 {
+	struct fz_fd *e;
+
 	if (fz_nfds == FZ_FDS)
 		fz_fd_drop(fz_below(FZ_FDS));
-	fz_fds[fz_nfds].fd = fd;
-	fz_fds[fz_nfds].kind = kind;
-	fz_fds[fz_nfds].fresh = kind == FZ_F_ZP;
-	fz_fds[fz_nfds].shut = false;
-	fz_nfds++;
+	e = &fz_fds[fz_nfds++];
+	e->fd = fd;
+	e->kind = kind;
+	e->fresh = kind == FZ_F_ZP;
+	e->shut = false;
+	e->obj = kind == FZ_F_ZP ? ++fz_objs : 0;
+	return e;
+}
+
+/* @to now refers to what @from does. */
+static void fz_fd_same(struct fz_fd *to, const struct fz_fd *from)
+{
+	to->kind = from->kind;
+	to->fresh = false;
+	to->shut = from->shut;
+	to->obj = from->obj;
+}
+
+void fz_fd_adopt(int fd, const struct fz_fd *like)
+{
+	/* adding may drop an entry and move @like */
+	struct fz_fd copy = *like;
+
+	fz_fd_same(fz_fd_add(fd, copy.kind), &copy);
 }
 
 static int fz_open_mode(void)
@@ -213,32 +235,21 @@ void fz_op_dup(void)
 	switch (fz_below(4)) {
 	case 0:
 		fd = dup(e->fd);
-		if (fz_check(FZ_DUP, fd, "dup(%d)", e->fd)) {
-			/* adding may drop an entry and move @e */
-			bool shut = e->shut;
-
-			fz_fd_add(fd, e->kind);
-			fz_fd_find(fd)->shut = shut;
-		}
+		if (fz_check(FZ_DUP, fd, "dup(%d)", e->fd))
+			fz_fd_adopt(fd, e);
 		return;
 	case 1:
 		if (e == to)
 			flags = 0;	/* dup3 onto itself: EINVAL */
 		fd = dup3(e->fd, to->fd, flags);
 		if (fz_check(FZ_DUP, fd, "dup3(%d, %d, %#x)", e->fd, to->fd,
-			     flags)) {
-			to->kind = e->kind;
-			to->fresh = false;
-			to->shut = e->shut;
-		}
+			     flags))
+			fz_fd_same(to, e);
 		return;
 	case 2:
 		fd = dup2(e->fd, to->fd);
-		if (fz_check(FZ_DUP, fd, "dup2(%d, %d)", e->fd, to->fd)) {
-			to->kind = e->kind;
-			to->fresh = false;
-			to->shut = e->shut;
-		}
+		if (fz_check(FZ_DUP, fd, "dup2(%d, %d)", e->fd, to->fd))
+			fz_fd_same(to, e);
 		return;
 	default:
 		fd = fz_fd_bad();

@@ -11,6 +11,7 @@
  * kernel), racer.c (munmap from another thread), fds.c (the fd table),
  * ps_ops.c (pagesplice ioctls), io_ops.c (read, splice, poll...), zp_ops.c
  * (zeropool ioctl, mmap), sysfs.c (tunables), proc.c (signals, fork),
+ * scm.c (fds in flight in unix sockets),
  * ops.c (the weighted choice of what to do next).
  */
 #ifndef _FUZZ_H
@@ -59,7 +60,7 @@ enum fz_call {
 	FZ_READ, FZ_READV, FZ_WRITE, FZ_LSEEK, FZ_SPLICE, FZ_SPLICE_IN,
 	FZ_SENDFILE, FZ_TEE, FZ_PIPE_DRAIN, FZ_POLL,
 	FZ_SYSFS_WRITE, FZ_SYSFS_CHANNEL, FZ_SYSFS_RO, FZ_SYSFS_READ,
-	FZ_CLOSE, FZ_DUP, FZ_FORK,
+	FZ_CLOSE, FZ_DUP, FZ_SCM, FZ_FORK,
 	FZ_MMAP, FZ_MUNMAP, FZ_MPROTECT, FZ_MADVISE, FZ_MREMAP,
 	FZ_NCALLS
 };
@@ -100,6 +101,7 @@ struct fz_region {
 	int prot;
 	bool rw;		/* we may write all of it ourselves */
 	bool virgin;		/* a new zeropool object never written */
+	unsigned int obj;	/* zeropool: fz_fd.obj mapped; 0 if none */
 	/* for failure messages: what was done to it (FZ_H_*), last advice */
 	unsigned int hist;
 	int advice;
@@ -119,6 +121,8 @@ void fz_regions_fini(void);
 struct fz_region *fz_region_add(void *addr, size_t len, enum fz_mkind kind,
 				int prot, bool virgin);
 struct fz_region *fz_region_pick(void);
+/* Object @obj is mapped again: what is written there shows in them all. */
+void fz_regions_unvirgin(unsigned int obj);
 
 /* ptrs.c */
 #define FZ_SCRATCH	(1UL << 20)
@@ -150,7 +154,8 @@ void *fz_ro_copy(const void *src, size_t size);
 void fz_racer_start(uint64_t seed);
 /* Starts one unmap/remap burst; returns the region's address now. */
 uint64_t fz_racer_kick(size_t *len);
-void fz_racer_stop(void);
+/* Returns how many bursts it made. */
+uint64_t fz_racer_stop(void);
 
 /* fds.c */
 enum fz_fkind {
@@ -161,7 +166,8 @@ enum fz_fkind {
 struct fz_fd {
 	int fd;
 	enum fz_fkind kind;
-	bool fresh;		/* zeropool: a new object, not shared */
+	bool fresh;		/* zeropool: a new object, never mapped */
+	unsigned int obj;	/* zeropool: which object (dup keeps it) */
 	bool shut;		/* ring: SHUTDOWN, so SUBMIT gives EPIPE */
 };
 
@@ -175,9 +181,14 @@ struct fz_fd *fz_fd_find(int fd);
 /* Closes every ring and pipe: what keeps pages pinned. */
 void fz_fds_relief(void);
 void fz_fds_close_all(void);
+/* Adds @fd as another reference to what @like is (a dup, a received fd). */
+void fz_fd_adopt(int fd, const struct fz_fd *like);
 void fz_op_open(void);
 void fz_op_close(void);
 void fz_op_dup(void);
+
+/* scm.c */
+void fz_op_scm(void);
 
 /* ps_ops.c */
 void fz_op_ps_info(void);

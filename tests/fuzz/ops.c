@@ -40,6 +40,7 @@ static const struct fz_op fz_ops[] = {
 	{ fz_op_open, 4, true },
 	{ fz_op_close, 3, true },
 	{ fz_op_dup, 2, true },
+	{ fz_op_scm, 2, true },
 	{ fz_op_fork, 1, false },
 	{ fz_op_wait, 1, false },
 	{ fz_op_region_new, 4, false },

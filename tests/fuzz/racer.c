@@ -26,6 +26,7 @@ static uintptr_t fz_racer_base;		/* atomic */
 static bool fz_racer_quit;		/* atomic */
 static uint64_t fz_racer_rng;
 static bool fz_racer_running;
+static uint64_t fz_racer_bursts;
 
 static size_t fz_racer_len(void)
 {
@@ -57,6 +58,7 @@ static void fz_racer_burst(void)
 	void *p;
 
 	fz_racer_spin();
+	fz_racer_bursts++;
 	switch (fz_splitmix(&fz_racer_rng) % 3) {
 	case 0:
 		munmap(base, fz_racer_len());
@@ -121,12 +123,12 @@ uint64_t fz_racer_kick(size_t *len)
 	return __atomic_load_n(&fz_racer_base, __ATOMIC_ACQUIRE);
 }
 
-void fz_racer_stop(void)
+uint64_t fz_racer_stop(void)
 {
 	void *base;
 
 	if (!fz_racer_running)
-		return;
+		return 0;
 	__atomic_store_n(&fz_racer_quit, true, __ATOMIC_RELEASE);
 	sem_post(&fz_racer_go);
 	pthread_join(fz_racer_thread, NULL);
@@ -134,4 +136,5 @@ void fz_racer_stop(void)
 	base = (void *)fz_racer_base;
 	if (base)
 		munmap(base, fz_racer_len());
+	return fz_racer_bursts;
 }

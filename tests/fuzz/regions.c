@@ -77,6 +77,15 @@ struct fz_region *fz_region_add(void *addr, size_t len, enum fz_mkind kind,
 	return got;
 }
 
+void fz_regions_unvirgin(unsigned int obj)
+{
+	int i;
+
+	for (i = 0; i < FZ_REGIONS; i++)
+		if (fz_slots[i].used && fz_slots[i].r.obj == obj)
+			fz_slots[i].r.virgin = false;
+}
+
 static struct fz_slot *fz_slot_pick(void)
 {
 	int i, start = fz_below(FZ_REGIONS);

@@ -181,9 +181,12 @@ void fz_op_zp_mmap(void)
 	r = fz_region_add(p, len, !zp ? ((flags & MAP_TYPE) == MAP_PRIVATE ?
 				       FZ_M_UNTOUCHED : FZ_M_SHARED) : FZ_M_ZP,
 			  prot, zp && e->fresh);
+	if (zp && !e->fresh)
+		fz_regions_unvirgin(e->obj);
 	if (r) {
 		r->hist = FZ_H_MMAP;
 		r->off = off;
+		r->obj = zp ? e->obj : 0;
 	}
 	if (e)
 		e->fresh = false;
