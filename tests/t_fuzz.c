@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/bte_test.h"
 #include "lib/zptest.h"
 #include "fuzz/fuzz.h"
 
@@ -106,7 +107,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t seed = 0, iters = 0, seconds = 60, acq0, rel0, failures, racer;
-	bool seeded = false, timed = false, bte;
+	bool seeded = false, timed = false, bte, dma;
 	double start, elapsed;
 	int c;
 
@@ -136,7 +137,8 @@ int main(int argc, char **argv)
 	tap_diag("seed %llu", (unsigned long long)seed);
 	fz.pg = sysconf(_SC_PAGESIZE);
 	zp_load_on_zeropool("pagesplice", "pagesplice");
-	/* no DMA channel in the guest: it loads with channel none */
+	dma = fz_dma_load();
+	/* without the provider it loads with channel none */
 	bte = !zp_mod_load("bte_offload", "bte_offload", NULL);
 	if (!bte)
 		tap_diag("bte_offload not loaded: its tunables are left out");
@@ -166,12 +168,21 @@ int main(int argc, char **argv)
 	fz_counters("pool", (const char * const []){
 		"hits", "misses", "given_back", "dev_faults",
 		"dev_zero_page_maps", "shrink_scans", NULL });
+	fz_counters("scrub", (const char * const []){
+		"pages_zeroed_cpu", "pages_zeroed_nt", "pages_zeroed_offload",
+		"pages_prezeroed", "offload_fallbacks", "offload_timeouts",
+		NULL });
+	if (bte)
+		fz_counters("bte_offload", (const char * const []){
+			"submissions", "blocks_dma", "errors", "timeouts",
+			"cancelled", "rejected", "channel_losses", NULL });
 
 	racer = fz_racer_stop();
 	fz_children_reap(true);
 	fz_fds_close_all();
 	fz_regions_fini();
 	fz_ptrs_fini();
+	fz_dma_quiet();
 	tap_ok(fz_sysfs_restore() == 0, "every tunable back to its default");
 	tap_diag("iterations %llu in %.1f s (seed %llu); pages of new zeropool objects found zero: %llu; unmap/remap bursts under SUBMIT: %llu",
 		 (unsigned long long)fz.iter, elapsed,
@@ -189,6 +200,9 @@ int main(int argc, char **argv)
 	fz_balances(acq0, rel0);
 	if (bte)
 		fz_unload("bte_offload");
+	/* once bte_offload let go of its channel */
+	if (dma)
+		fz_unload(BTE_PROVIDER);
 	fz_unload("pagesplice");
 	fz_unload("zeropool");
 	return tap_done();

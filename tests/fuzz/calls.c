@@ -82,6 +82,8 @@ static const struct fz_call_def fz_calls[FZ_NCALLS] = {
 	/* ABI.md: read-only files answer EACCES to an open for writing */
 	[FZ_SYSFS_RO] = { "sysfs open read-only for writing", { EACCES } },
 	[FZ_SYSFS_READ] = { "sysfs read", { 0 } },
+	/* the test DMA provider's fault switches: plain 0644 parameters */
+	[FZ_MODPARAM] = { "zp_soft_dma parameter", { 0 } },
 	[FZ_CLOSE] = { "close", { 0 } },
 	[FZ_DUP] = { "dup/dup2/dup3", { EBADF, EMFILE, EINVAL } },
 	/* unix(7): a bad fd, too many in flight, a full or empty socket */

@@ -11,7 +11,8 @@
  * kernel), racer.c (munmap from another thread), fds.c (the fd table),
  * ps_ops.c (pagesplice ioctls), io_ops.c (read, splice, poll...), zp_ops.c
  * (zeropool ioctl, mmap), sysfs.c (tunables), proc.c (signals, fork),
- * scm.c (fds in flight in unix sockets),
+ * scm.c (fds in flight in unix sockets), dma.c (a faulty DMA engine for
+ * the offload path),
  * ops.c (the weighted choice of what to do next).
  */
 #ifndef _FUZZ_H
@@ -60,6 +61,7 @@ enum fz_call {
 	FZ_READ, FZ_READV, FZ_WRITE, FZ_LSEEK, FZ_SPLICE, FZ_SPLICE_IN,
 	FZ_SENDFILE, FZ_TEE, FZ_PIPE_DRAIN, FZ_POLL,
 	FZ_SYSFS_WRITE, FZ_SYSFS_CHANNEL, FZ_SYSFS_RO, FZ_SYSFS_READ,
+	FZ_MODPARAM,
 	FZ_CLOSE, FZ_DUP, FZ_SCM, FZ_FORK,
 	FZ_MMAP, FZ_MUNMAP, FZ_MPROTECT, FZ_MADVISE, FZ_MREMAP,
 	FZ_NCALLS
@@ -228,6 +230,12 @@ int fz_sysfs_init(void);		/* files found */
 void fz_op_sysfs_write(void);
 void fz_op_sysfs_read(void);
 int fz_sysfs_restore(void);		/* tunables not back to default */
+
+/* dma.c: loads the provider (before bte_offload); false if absent. */
+bool fz_dma_load(void);
+void fz_op_dma_faults(void);
+/* Every fault off again, before the modules go. */
+void fz_dma_quiet(void);
 
 /* proc.c */
 void fz_signals_init(void);
