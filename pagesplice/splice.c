@@ -30,10 +30,8 @@ struct ps_pipe_ref {
 	struct file *file;	/* one file reference */
 };
 
-static void ps_pipe_buf_release(struct pipe_inode_info *pipe,
-				struct pipe_buffer *buf)
+static void ps_pipe_ref_put(struct ps_pipe_ref *ref)
 {
-	struct ps_pipe_ref *ref = (struct ps_pipe_ref *)buf->private;
 	struct file *file = ref->file;
 
 	if (!refcount_dec_and_test(&ref->refs))
@@ -41,6 +39,12 @@ static void ps_pipe_buf_release(struct pipe_inode_info *pipe,
 	ps_seg_put(ref->seg);
 	kfree(ref);
 	fput(file);	/* last: may hold the last module reference */
+}
+
+static void ps_pipe_buf_release(struct pipe_inode_info *pipe,
+				struct pipe_buffer *buf)
+{
+	ps_pipe_ref_put((struct ps_pipe_ref *)buf->private);
 }
 
 /* tee() and friends: one more pipe_buffer on the same reference. */
@@ -65,58 +69,76 @@ static const struct pipe_buf_operations ps_pipe_buf_ops = {
 	.get = ps_pipe_buf_get,
 };
 
+/*
+ * Puts pages of @seg into the pipe, from where consumers left it, up to
+ * @len bytes or a full pipe; one reference shared by all their pipe
+ * buffers.  Returns the bytes moved or, if none, a negative errno.
+ */
+static ssize_t ps_seg_splice(struct ps_seg *seg, struct file *in,
+			     struct pipe_inode_info *pipe, size_t len)
+{
+	struct ps_pipe_ref *ref = kmalloc(sizeof(*ref), GFP_KERNEL);
+	unsigned int nr_bufs = 0;
+	size_t moved = 0;
+	ssize_t ret = 0;
+
+	if (!ref)
+		return -ENOMEM;
+	/* one for this function until the end, plus one per pipe_buffer */
+	refcount_set(&ref->refs, 1);
+	ref->seg = seg;
+	refcount_inc(&seg->refs);
+	ref->file = get_file(in);
+
+	while (moved < len && seg->consumed + moved < seg->len &&
+	       !pipe_full(pipe->head, pipe->tail, pipe->max_usage)) {
+		size_t pos = seg->offset + seg->consumed + moved;
+		size_t off = offset_in_page(pos);
+		size_t chunk = min3(PAGE_SIZE - off,
+				    seg->len - seg->consumed - moved,
+				    len - moved);
+		struct page *page = seg->pages[pos >> PAGE_SHIFT];
+		/* every field set; never CAN_MERGE (Dirty Pipe) */
+		struct pipe_buffer buf = {
+			.page = page ? page : ZERO_PAGE(0),
+			.offset = off,
+			.len = chunk,
+			.ops = &ps_pipe_buf_ops,
+			.flags = 0,
+			.private = (unsigned long)ref,
+		};
+
+		refcount_inc(&ref->refs);
+		/* on failure add_to_pipe() releases buf (its reference) */
+		ret = add_to_pipe(pipe, &buf);
+		if (ret < 0)
+			break;
+		moved += chunk;
+		nr_bufs++;
+	}
+	atomic64_add(nr_bufs, &ps_stats.splice_bufs);
+	ps_pipe_ref_put(ref);
+	return moved ? moved : ret;
+}
+
 /* Moves up to @len bytes; caller holds the pipe lock and consumer mutex. */
 static ssize_t ps_ring_splice(struct ps_ring *ring, struct file *in,
 			      struct pipe_inode_info *pipe, size_t len)
 {
 	ssize_t total = 0;
 
-	while (total < len) {
-		struct ps_pipe_ref *ref;
-		struct ps_seg *seg;
-		struct page *page;
-		size_t pos, off, chunk;
-		ssize_t ret;
+	while (total < len &&
+	       !pipe_full(pipe->head, pipe->tail, pipe->max_usage)) {
+		struct ps_seg *seg = ps_ring_head(ring);
+		ssize_t moved;
 
-		if (pipe_full(pipe->head, pipe->tail, pipe->max_usage))
-			break;
-		seg = ps_ring_head(ring);
 		if (!seg)
 			break;
-		pos = seg->offset + seg->consumed;
-		off = offset_in_page(pos);
-		chunk = min3(PAGE_SIZE - off, seg->len - seg->consumed,
-			     len - total);
-		page = seg->pages[pos >> PAGE_SHIFT];
-		if (!page)
-			page = ZERO_PAGE(0);
-
-		ref = kmalloc(sizeof(*ref), GFP_KERNEL);
-		if (!ref)
-			return total ? total : -ENOMEM;
-		refcount_set(&ref->refs, 1);
-		ref->seg = seg;
-		ref->file = get_file(in);
-		refcount_inc(&seg->refs);
-		{
-			/* every field set; never CAN_MERGE (Dirty Pipe) */
-			struct pipe_buffer buf = {
-				.page = page,
-				.offset = off,
-				.len = chunk,
-				.ops = &ps_pipe_buf_ops,
-				.flags = 0,
-				.private = (unsigned long)ref,
-			};
-
-			/* on failure add_to_pipe() releases buf itself */
-			ret = add_to_pipe(pipe, &buf);
-		}
-		if (ret < 0)
-			return total ? total : ret;
-		atomic64_inc(&ps_stats.splice_bufs);
-		ps_ring_advance(ring, seg, chunk);
-		total += chunk;
+		moved = ps_seg_splice(seg, in, pipe, len - total);
+		if (moved < 0)
+			return total ? total : moved;
+		ps_ring_advance(ring, seg, moved);
+		total += moved;
 	}
 	return total;
 }
