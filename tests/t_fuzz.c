@@ -180,6 +180,7 @@ int main(int argc, char **argv)
 	racer = fz_racer_stop();
 	fz_children_reap(true);
 	fz_fds_close_all();
+	fz_scm_collect();
 	fz_regions_fini();
 	fz_ptrs_fini();
 	fz_dma_quiet();

@@ -191,6 +191,8 @@ void fz_op_dup(void);
 
 /* scm.c */
 void fz_op_scm(void);
+/* Gets the unix garbage collector to free cycles left in flight. */
+void fz_scm_collect(void);
 
 /* ps_ops.c */
 void fz_op_ps_info(void);

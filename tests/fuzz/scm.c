@@ -62,6 +62,23 @@ static void fz_scm_recv(int sock, const struct fz_fd *sent, int n)
 	}
 }
 
+/*
+ * On 6.12 (not 6.1) closing the sockets of a cycle was seen to leave it in
+ * flight until a later close of a socket with fds in flight ran the
+ * garbage collector; until then the cycle holds its rings, their pins and
+ * the module.  A socket sent over itself and closed is such a close.
+ */
+void fz_scm_collect(void)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return;
+	fz_check(FZ_SCM, fz_scm_send(sv[0], &sv[0], 1), "sendmsg for the GC");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 void fz_op_scm(void)
 {
 	struct fz_fd sent[FZ_SCM_FDS];
