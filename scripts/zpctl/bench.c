@@ -47,6 +47,7 @@ static const struct {
 	{ "zerobench", "zeroing offload: CPU against the DMA backend" },
 	{ "splicebench", "splice throughput per buffer size and method, and the pipeline" },
 	{ "forkbench", "fork latency by parent size, with the lazy-sharing estimate" },
+	{ "forkcheck", "ptshare's copy_page_range time against ftrace's function_graph" },
 	{ "stosbench", "clear_page-style zeroing bandwidth by store kind" },
 };
 

@@ -75,6 +75,20 @@ static inline void bench_get_str(const char *rel, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of @v, which it sorts in place; 0 for none. */
+static inline double bench_median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), bench_cmp_double);
+	return n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) : 0;
+}
+
 static inline double bench_now(void)
 {
 	struct timespec ts;

@@ -540,13 +540,6 @@ static double rate_wall(const struct meas *m)
 	return m->wall > 0 ? npages / m->wall : 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Over the reps of one setting: the median of @f, or the best (the highest
  * rate, the lowest time; @rate says which @f is).
@@ -559,7 +552,7 @@ static double pick(enum row_id r, int ti, int ci,
 
 	for (i = 0; i < n; i++)
 		v[i] = f(&res[r][ti][ci][i]);
-	qsort(v, n, sizeof(v[0]), cmp_double);
+	qsort(v, n, sizeof(v[0]), bench_cmp_double);
 	if (opt.best)
 		return rate ? v[n - 1] : v[0];
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
@@ -637,7 +630,7 @@ static double ratio(enum row_id a, enum row_id b, int ti, int ci,
 	}
 	if (!n)
 		return 0;
-	qsort(v, n, sizeof(v[0]), cmp_double);
+	qsort(v, n, sizeof(v[0]), bench_cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 

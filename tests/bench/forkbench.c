@@ -31,7 +31,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-#include "bench.h"
+#include "ptshare_bench.h"
 #include "../lib/ptshare_util.h"
 
 #define PAGE		4096UL
@@ -43,45 +43,6 @@ static const char * const mode_names[NR_MODES] = { "exit", "write1%", "write100%
 
 static int reps = 5;
 static FILE *csv;
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) : 0;
-}
-
-static void ptshare_load(void)
-{
-	char pid[32];
-	int err = zp_mod_load("ptshare", "ptshare", "");
-
-	if (err)
-		bench_die("load ptshare.ko: %s", strerror(-err));
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	bench_set("ptshare/filter_pid", pid);
-	bench_set("ptshare/window_ms", "60000");
-}
-
-static void ptshare_unload(void)
-{
-	int tries, err;
-
-	for (tries = 0; zp_mod_loaded("ptshare"); tries++) {
-		err = zp_mod_unload("ptshare");
-		if (!err)
-			return;
-		if (tries == 50)
-			bench_die("unload ptshare: %s", strerror(-err));
-		zp_sleep_ms(100);
-	}
-}
 
 static void child_work(char *mem, size_t size, enum mode mode)
 {
@@ -189,12 +150,12 @@ static void csv_mode(int mib, bool thp, enum mode mode, struct figures *f,
 {
 	if (!csv)
 		return;
-	/* median() sorts in place: the table's call left them sorted */
-	csv_start(mib, thp, mode_names[mode], f->n, median(f->fork_us, f->n));
-	fprintf(csv, "%.1f,%.1f,%.1f,%.0f,%.1f,%.0f,", median(f->rec_fork, f->n),
-		median(f->copy, f->n), median(f->est, f->n),
-		median(f->pct, f->n), median(f->pgt, f->n),
-		median(f->pte, f->n));
+	/* bench_median() sorts in place: the table's call left them sorted */
+	csv_start(mib, thp, mode_names[mode], f->n, bench_median(f->fork_us, f->n));
+	fprintf(csv, "%.1f,%.1f,%.1f,%.0f,%.1f,%.0f,", bench_median(f->rec_fork, f->n),
+		bench_median(f->copy, f->n), bench_median(f->est, f->n),
+		bench_median(f->pct, f->n), bench_median(f->pgt, f->n),
+		bench_median(f->pte, f->n));
 	if (mode == M_EXIT && vmpte >= 0)
 		fprintf(csv, "%ld", vmpte);
 	fprintf(csv, ",\n");
@@ -232,15 +193,15 @@ static void run_size(int mib, bool thp, int w100_max)
 		mem[off] = 1;
 
 	for (pass = 0; pass < 2; pass++) {
-		ptshare_unload();
+		bench_ptshare_unload();
 		for (i = 0; i < reps; i++)
 			nomod[na++] = fork_once(mem, size, M_EXIT, &child);
-		ptshare_load();
+		bench_ptshare_load();
 		for (i = 0; i < reps; i++)
 			mod[nb++] = fork_once(mem, size, M_EXIT, &child);
 	}
-	a = median(nomod, na);
-	b = median(mod, nb);
+	a = bench_median(nomod, na);
+	b = bench_median(mod, nb);
 	vmpte = vmpte_fork(&reported);
 	csv_ab(mib, thp, na, a, nb, b);
 
@@ -261,17 +222,17 @@ static void run_size(int mib, bool thp, int w100_max)
 		       mib, thp ? "on" : "off", mode_names[mode],
 		       mode == M_EXIT ? a : NAN, mode == M_EXIT ? b : NAN,
 		       mode == M_EXIT ? b / a : NAN,
-		       median(f->fork_us, f->n), median(f->rec_fork, f->n),
-		       median(f->copy, f->n), median(f->pgt, f->n),
-		       mode == M_EXIT ? vmpte : -1L, median(f->pte, f->n),
-		       median(f->pct, f->n), median(f->est, f->n));
+		       bench_median(f->fork_us, f->n), bench_median(f->rec_fork, f->n),
+		       bench_median(f->copy, f->n), bench_median(f->pgt, f->n),
+		       mode == M_EXIT ? vmpte : -1L, bench_median(f->pte, f->n),
+		       bench_median(f->pct, f->n), bench_median(f->est, f->n));
 		csv_mode(mib, thp, mode, f, vmpte);
 	}
 	if (vmpte >= 0)
 		printf("# %d MiB THP %s: VmPTE of a waiting child %ld KiB, ptshare pgtable_bytes %ld KiB (diff %ld)\n",
 		       mib, thp ? "on" : "off", vmpte, reported,
 		       reported - vmpte);
-	ptshare_unload();
+	bench_ptshare_unload();
 	munmap(mem, size);
 	free(f);
 }
@@ -317,7 +278,7 @@ int main(int argc, char **argv)
 	}
 	csv = bench_csv_open(csv_path, "kernel,mib,thp,series,forks,fork_us,rec_fork_us,copy_us,est_fork_us,saved_pct,pgt_kib,pte_tables,vmpte_kib,vs_nomod");
 	bench_load_zeropool("");
-	ptshare_unload();
+	bench_ptshare_unload();
 	printf("# forkbench on %s, %d reps; fork_us is the parent's fork() call (median)\n",
 	       bench_kernel(), reps);
 	printf("# A/B: nomod/mod = children that exit at once, ptshare unloaded/loaded, %d forks each\n",

@@ -161,21 +161,39 @@ static void ps_prod_submit(struct ps_prod *pp, uint64_t i, size_t len)
 	pp->busy[slot] = true;
 }
 
+/*
+ * Both sides of a run map and write their buffers (and size their pipes)
+ * before the clock starts: the ring's producer keeps 16 MiB of buffers in
+ * rotation against vmsplice's one, and first-touching them is not transfer.
+ */
+static int start_ready_fd = -1, start_go_fd = -1;
+
+static void start_line(void)
+{
+	char c = 0;
+
+	if (write(start_ready_fd, &c, 1) != 1 || read(start_go_fd, &c, 1) != 1)
+		bench_die("start barrier: %s", strerror(errno));
+}
+
 static void producer(enum mode m, int out, size_t bs, uint64_t total)
 {
-	char *buf = bmap(bs);
 	uint64_t done;
+	char *buf;
 
 	if (m == M_PS_READ || m == M_PS_SPLICE) {
 		struct ps_prod pp;
 		uint64_t i = 0;
 
 		ps_prod_init(&pp, out, bs);
+		start_line();
 		for (done = 0; done < total; done += bs)
 			ps_prod_submit(&pp, i++, bs);
 		ioctl(out, PAGESPLICE_IOC_SHUTDOWN);
 		return;
 	}
+	buf = bmap(bs);
+	start_line();
 	for (done = 0; done < total; done += bs) {
 		if (m == M_PIPE)
 			write_all(out, buf, bs);
@@ -193,6 +211,7 @@ static void consumer(enum mode m, int in, size_t bs, uint64_t total)
 
 	if (m == M_PS_SPLICE)
 		set_pipe(p);
+	start_line();
 	while (done < total) {
 		switch (m) {
 		case M_PIPE:
@@ -233,8 +252,9 @@ static void consumer(enum mode m, int in, size_t bs, uint64_t total)
 
 static double run(enum mode m, size_t bs, uint64_t total)
 {
-	int p[2], st, in, out;
+	int p[2], ready[2], go[2], st, in, out;
 	pid_t prod, cons;
+	char c[2] = { 0, 0 };
 	double t0;
 
 	if (m == M_PS_READ || m == M_PS_SPLICE) {
@@ -247,7 +267,10 @@ static double run(enum mode m, size_t bs, uint64_t total)
 		in = p[0];
 		out = p[1];
 	}
-	t0 = bench_now();
+	if (pipe(ready) || pipe(go))
+		bench_die("pipe: %s", strerror(errno));
+	start_ready_fd = ready[1];
+	start_go_fd = go[0];
 	cons = fork();
 	if (cons == 0) {
 		consumer(m, in, bs, total);
@@ -261,6 +284,15 @@ static double run(enum mode m, size_t bs, uint64_t total)
 	close(in);
 	if (out != in)
 		close(out);
+	close(ready[1]);	/* a side that dies before the line: EOF */
+	if (read(ready[0], c, 1) != 1 || read(ready[0], c, 1) != 1)
+		bench_die("%s: a side failed to start", mode_names[m]);
+	t0 = bench_now();
+	if (write(go[1], c, 2) != 2)
+		bench_die("start: %s", strerror(errno));
+	close(ready[0]);
+	close(go[0]);
+	close(go[1]);
 	waitpid(prod, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		bench_die("%s producer failed", mode_names[m]);

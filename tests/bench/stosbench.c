@@ -157,19 +157,6 @@ static inline void keep(uint64_t v)
 	asm volatile("" : : "r" (v));
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void zero_in(const struct method *m, unsigned char *buf, size_t len,
 		    size_t chunk)
 {
@@ -196,7 +183,7 @@ static double bandwidth(const struct method *m, unsigned char *buf,
 		zero_in(m, buf, len, chunk);
 		v[i] = len / (bench_now() - t0) / 1e9;
 	}
-	return median(v, opt.passes);
+	return bench_median(v, opt.passes);
 }
 
 /*
@@ -385,7 +372,7 @@ static void cost_table(const char *what,
 			}
 		}
 		for (m = 0; m < NR_METHODS + 2; m++)
-			med[m][w] = median(v[m], opt.trials);
+			med[m][w] = bench_median(v[m], opt.trials);
 	}
 	for (m = 0; m < NR_METHODS + 2; m++) {
 		printf("%-16s", m < 2 ? ctl[m].name : methods[m - 2].name);

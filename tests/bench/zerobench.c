@@ -74,19 +74,6 @@ static uint64_t oncpu_ns(pid_t pid)
 	return strtoull(line, NULL, 10);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 struct samples {
 	double wall[99], cpu[99], sub[99];
 };
@@ -190,9 +177,9 @@ int main(int argc, char **argv)
 		for (m = 0; m < NR_METHODS; m++)
 			run_once(methods[m], pid, npages, &sm[m], i);
 	for (m = 0; m < NR_METHODS; m++) {
-		res[m].wall = median(sm[m].wall, opt.reps);
-		res[m].cpu_ns = median(sm[m].cpu, opt.reps);
-		res[m].submit_ns = median(sm[m].sub, opt.reps);
+		res[m].wall = bench_median(sm[m].wall, opt.reps);
+		res[m].cpu_ns = bench_median(sm[m].cpu, opt.reps);
+		res[m].submit_ns = bench_median(sm[m].sub, opt.reps);
 	}
 
 	gib = (double)npages * PAGE / (1 << 30);

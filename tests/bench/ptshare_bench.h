@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Loading ptshare for the fork benchmarks (forkbench, forkcheck). */
+#ifndef _ZP_PTSHARE_BENCH_H
+#define _ZP_PTSHARE_BENCH_H
+
+#include "bench.h"
+
+/* Loads ptshare tracing this process and its children only. */
+static inline void bench_ptshare_load(void)
+{
+	char pid[32];
+	int err = zp_mod_load("ptshare", "ptshare", "");
+
+	if (err)
+		bench_die("load ptshare.ko: %s", strerror(-err));
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	bench_set("ptshare/filter_pid", pid);
+	bench_set("ptshare/window_ms", "60000");
+}
+
+/* Unloads ptshare, retrying while a fork window still holds it busy. */
+static inline void bench_ptshare_unload(void)
+{
+	int tries, err;
+
+	for (tries = 0; zp_mod_loaded("ptshare"); tries++) {
+		err = zp_mod_unload("ptshare");
+		if (!err)
+			return;
+		if (tries == 50)
+			bench_die("unload ptshare: %s", strerror(-err));
+		zp_sleep_ms(100);
+	}
+}
+
+#endif /* _ZP_PTSHARE_BENCH_H */
