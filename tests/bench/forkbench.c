@@ -8,7 +8,7 @@
  * For each size (MiB of written private anonymous memory; THP off with
  * MADV_NOHUGEPAGE, and with --thp also MADV_HUGEPAGE):
  *   - A/B: Reps forks of children that exit at once with ptshare unloaded,
- *     then Reps with it loaded, twice over; fork_us is the parent's
+ *     then Reps with it loaded, --passes times over (4); fork_us is the parent's
  *     fork() call, median; ratio = loaded / unloaded;
  *   - one fork whose child waits while the parent reads its VmPTE, to
  *     compare with the pgtable_bytes ptshare reports for it;
@@ -18,7 +18,7 @@
  *     fork time under lazy sharing, and the median percent saved.
  * Times in a TCG guest are not hardware times: compare within one run.
  *
- * usage: forkbench [--sizes 16,64,256,1024] [--reps N] [--thp]
+ * usage: forkbench [--sizes 16,64,256,1024] [--reps N] [--passes N] [--thp]
  *                  [--w100-max MiB] [--csv FILE]
  *
  * --csv FILE: one row per size and series, series being the A/B halves
@@ -37,11 +37,13 @@
 #define PAGE		4096UL
 #define MAX_SIZES	8
 #define MAX_REPS	51
+#define MAX_PASSES	16
 
 enum mode { M_EXIT, M_W1, M_W100, NR_MODES };
 static const char * const mode_names[NR_MODES] = { "exit", "write1%", "write100%" };
 
 static int reps = 5;
+static int passes = 4;	/* A/B: unloaded then loaded, this many times over */
 static FILE *csv;
 
 static void child_work(char *mem, size_t size, enum mode mode)
@@ -176,7 +178,7 @@ static void csv_ab(int mib, bool thp, int na, double a, int nb, double b)
 static void run_size(int mib, bool thp, int w100_max)
 {
 	size_t size = (size_t)mib << 20, off;
-	double nomod[2 * MAX_REPS], mod[2 * MAX_REPS], a, b;
+	double nomod[MAX_PASSES * MAX_REPS], mod[MAX_PASSES * MAX_REPS], a, b;
 	int i, pass, na = 0, nb = 0;
 	struct figures *f = calloc(1, sizeof(*f));
 	long vmpte, reported;
@@ -192,7 +194,7 @@ static void run_size(int mib, bool thp, int w100_max)
 	for (off = 0; off < size; off += PAGE)
 		mem[off] = 1;
 
-	for (pass = 0; pass < 2; pass++) {
+	for (pass = 0; pass < passes; pass++) {
 		bench_ptshare_unload();
 		for (i = 0; i < reps; i++)
 			nomod[na++] = fork_once(mem, size, M_EXIT, &child);
@@ -228,6 +230,9 @@ static void run_size(int mib, bool thp, int w100_max)
 		       bench_median(f->pct, f->n), bench_median(f->est, f->n));
 		csv_mode(mib, thp, mode, f, vmpte);
 	}
+	/* bench_median() left both sorted: [0] is the fastest fork */
+	printf("# %d MiB THP %s: A/B fastest forks: nomod %.0f us, mod %.0f us, ratio %.3f (noise only slows a fork down)\n",
+	       mib, thp ? "on" : "off", nomod[0], mod[0], mod[0] / nomod[0]);
 	if (vmpte >= 0)
 		printf("# %d MiB THP %s: VmPTE of a waiting child %ld KiB, ptshare pgtable_bytes %ld KiB (diff %ld)\n",
 		       mib, thp ? "on" : "off", vmpte, reported,
@@ -242,6 +247,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "sizes", required_argument, NULL, 's' },
 		{ "reps", required_argument, NULL, 'r' },
+		{ "passes", required_argument, NULL, 'p' },
 		{ "thp", no_argument, NULL, 't' },
 		{ "w100-max", required_argument, NULL, 'w' },
 		{ "csv", required_argument, NULL, 'o' },
@@ -263,6 +269,9 @@ int main(int argc, char **argv)
 		case 'r':
 			reps = bench_parse_pos("--reps", optarg, MAX_REPS);
 			break;
+		case 'p':
+			passes = bench_parse_pos("--passes", optarg, MAX_PASSES);
+			break;
 		case 't':
 			thp = true;
 			break;
@@ -273,7 +282,7 @@ int main(int argc, char **argv)
 			csv_path = optarg;
 			break;
 		default:
-			bench_die("usage: forkbench [--sizes 16,64,256,1024] [--reps N] [--thp] [--w100-max MiB] [--csv FILE]");
+			bench_die("usage: forkbench [--sizes 16,64,256,1024] [--reps N] [--passes N] [--thp] [--w100-max MiB] [--csv FILE]");
 		}
 	}
 	csv = bench_csv_open(csv_path, "kernel,mib,thp,series,forks,fork_us,rec_fork_us,copy_us,est_fork_us,saved_pct,pgt_kib,pte_tables,vmpte_kib,vs_nomod");
@@ -282,7 +291,7 @@ int main(int argc, char **argv)
 	printf("# forkbench on %s, %d reps; fork_us is the parent's fork() call (median)\n",
 	       bench_kernel(), reps);
 	printf("# A/B: nomod/mod = children that exit at once, ptshare unloaded/loaded, %d forks each\n",
-	       2 * reps);
+	       passes * reps);
 	printf("# ptshare figures (medians over the mode's forks): rec_fork/copy/est = fork-level, copy_page_range, estimated-under-lazy-sharing us\n");
 	printf("%6s %-4s %-10s %9s %9s %6s %9s %9s %9s %8s %6s %5s %6s %9s\n",
 	       "MiB", "THP", "child", "nomod_us", "mod_us", "ratio", "fork_us",
