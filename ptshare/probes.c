@@ -68,7 +68,7 @@ static void pts_ri_set(struct pts_ri *d, struct pts_slot *slot)
 {
 	d->idx = pts_slot_index(slot);
 	d->gen = slot->gen;
-	d->t0 = ktime_get_ns();
+	d->t0 = pts_now_ns();
 }
 
 /* --- fork level: kernel_clone(args) or copy_process(pid, trace, node, args) */
@@ -101,7 +101,11 @@ static int pts_fork_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	slot->rec.start_ns = d->t0;
 	slot->rec.parent_pid = current->pid;
 	slot->rec.parent_tgid = current->tgid;
-	get_task_comm(slot->rec.comm, current);
+	/*
+	 * No task_lock() in what may be NMI context: a rename racing with
+	 * this fork gives a torn name at worst.
+	 */
+	strscpy_pad(slot->rec.comm, current->comm, sizeof(slot->rec.comm));
 	slot->rec.parent_anon_kb = get_mm_counter(current->mm, MM_ANONPAGES) <<
 				   (PAGE_SHIFT - 10);
 	return 0;
@@ -127,7 +131,7 @@ static int pts_fork_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 		child = (pid_t)ret;
 	}
 	rec = &slot->rec;
-	rec->fork_ns = ktime_get_ns() - slot->t_fork;
+	rec->fork_ns = pts_now_ns() - slot->t_fork;
 	if (!slot->dup_seen && slot->t_first_cpr)
 		rec->dup_ns = slot->t_last_cpr - slot->t_first_cpr;
 	atomic64_add(rec->fork_ns, &pts_cnt.fork_ns);
@@ -154,9 +158,8 @@ static void pts_set_child_mm(struct pts_slot *slot, struct mm_struct *mm)
 {
 	unsigned long flags;
 
-	if (READ_ONCE(slot->child_mm))
+	if (READ_ONCE(slot->child_mm) || !pts_probe_lock(&slot->lock, &flags))
 		return;
-	spin_lock_irqsave(&slot->lock, flags);
 	WRITE_ONCE(slot->child_mm, mm);
 	spin_unlock_irqrestore(&slot->lock, flags);
 }
@@ -184,7 +187,7 @@ static int pts_dup_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!slot)
 		return 0;
 	slot->dup_seen = true;
-	slot->rec.dup_ns += ktime_get_ns() - d->t0;
+	slot->rec.dup_ns += pts_now_ns() - d->t0;
 	/* The new mm is still the forking task's to free: safe to read. */
 	slot->rec.pgtable_bytes = mm_pgtables_bytes(d->mm);
 	return 0;
@@ -223,7 +226,7 @@ static int pts_cpr_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct pts_ri *d = (struct pts_ri *)ri->data;
 	struct pts_slot *slot = pts_slot_get(d->idx, d->gen);
-	u64 now = ktime_get_ns();
+	u64 now = pts_now_ns();
 
 	if (!slot)
 		return 0;

@@ -11,8 +11,10 @@
 #define _PTSHARE_H
 
 #include <linux/atomic.h>
+#include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/timekeeping.h>
 #include <linux/types.h>
 
 #define PTS_NR_SLOTS		32
@@ -36,7 +38,7 @@ enum pts_end {
 /* One finished fork, as the ring stores it and debugfs prints it. */
 struct pts_record {
 	u64 seq;
-	u64 start_ns;		/* ktime_get_ns() at the fork-level probe */
+	u64 start_ns;		/* pts_now_ns() at the fork-level probe */
 	u64 fork_ns;		/* fork-level function, entry to return */
 	u64 dup_ns;		/* dup_mmap, or first-to-last copy_page_range */
 	u64 cpr_ns;		/* copy_page_range, summed over VMAs */
@@ -124,6 +126,7 @@ struct pts_counters {
 	atomic64_t forks_traced;
 	atomic64_t forks_busy;		/* no free slot */
 	atomic64_t forks_failed;	/* fork returned an error */
+	atomic64_t nmi_lock_misses;	/* events dropped: see pts_probe_lock() */
 	atomic64_t fork_ns;
 	atomic64_t dup_ns;
 	atomic64_t cpr_ns;
@@ -141,6 +144,36 @@ struct pts_counters {
 };
 
 extern struct pts_counters pts_cnt;
+
+/*
+ * The clock of every ptshare timestamp: CLOCK_MONOTONIC read the NMI-safe
+ * way, since probe handlers may run in NMI context (see pts_probe_lock()),
+ * where ktime_get_ns() could spin on a timekeeping update it interrupted.
+ */
+static inline u64 pts_now_ns(void)
+{
+	return ktime_get_mono_fast_ns();
+}
+
+/*
+ * For locks that probe handlers take.  A handler runs in NMI context when
+ * its probe fired through int3 (a kernel without KPROBES_ON_FTRACE, or a
+ * probe not optimized yet), and there it only tries the lock: no code
+ * holding these locks reaches a probed function, so a busy lock is held
+ * by another CPU, and the event is dropped (counted) rather than waited
+ * for in NMI context.
+ */
+static inline bool pts_probe_lock(spinlock_t *lock, unsigned long *flags)
+{
+	if (likely(!in_nmi())) {
+		spin_lock_irqsave(lock, *flags);
+		return true;
+	}
+	if (spin_trylock_irqsave(lock, *flags))
+		return true;
+	atomic64_inc(&pts_cnt.nmi_lock_misses);
+	return false;
+}
 
 /* main.c */
 extern unsigned int pts_ring_size;

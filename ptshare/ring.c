@@ -31,11 +31,13 @@ void pts_hist_add(atomic64_t *hist, u64 ns)
 	atomic64_inc(&hist[ns ? ilog2(ns) : 0]);
 }
 
+/* From probe handlers too (a window closed at exit): pts_probe_lock(). */
 void pts_ring_push(struct pts_record *rec)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&pts_ring_lock, flags);
+	if (!pts_probe_lock(&pts_ring_lock, &flags))
+		return;
 	rec->seq = pts_ring_next++;
 	if (rec->seq > pts_ring_cap)
 		pts_ring_drops++;

@@ -80,6 +80,8 @@ static ZP_COUNTER_ATOMIC(pts_a_filt, forks_filtered, &pts_cnt.forks_filtered);
 static ZP_COUNTER_ATOMIC(pts_a_traced, forks_traced, &pts_cnt.forks_traced);
 static ZP_COUNTER_ATOMIC(pts_a_busy, forks_busy, &pts_cnt.forks_busy);
 static ZP_COUNTER_ATOMIC(pts_a_failed, forks_failed, &pts_cnt.forks_failed);
+static ZP_COUNTER_ATOMIC(pts_a_nmi_miss, nmi_lock_misses,
+			 &pts_cnt.nmi_lock_misses);
 static ZP_COUNTER_ATOMIC(pts_a_fork_ns, fork_ns_total, &pts_cnt.fork_ns);
 static ZP_COUNTER_ATOMIC(pts_a_dup_ns, dup_ns_total, &pts_cnt.dup_ns);
 static ZP_COUNTER_ATOMIC(pts_a_cpr_ns, copy_ns_total, &pts_cnt.cpr_ns);
@@ -117,6 +119,7 @@ static struct attribute *pts_attrs[] = {
 	ZP_ATTR_PTR(pts_a_traced),
 	ZP_ATTR_PTR(pts_a_busy),
 	ZP_ATTR_PTR(pts_a_failed),
+	ZP_ATTR_PTR(pts_a_nmi_miss),
 	ZP_ATTR_PTR(pts_a_fork_ns),
 	ZP_ATTR_PTR(pts_a_dup_ns),
 	ZP_ATTR_PTR(pts_a_cpr_ns),

@@ -65,7 +65,8 @@ bool pts_filter_pass(struct task_struct *task)
 
 	if (want && !pts_pid_match(task, want))
 		return false;
-	spin_lock_irqsave(&pts_comm_lock, flags);
+	if (!pts_probe_lock(&pts_comm_lock, &flags))
+		return false;
 	if (pts_comm[0] && strncmp(pts_comm, task->comm, PTS_COMM_LEN))
 		ok = false;
 	spin_unlock_irqrestore(&pts_comm_lock, flags);
@@ -134,7 +135,11 @@ struct pts_slot *pts_slot_claim(void)
 		slot->in_cpr = 0;
 		slot->dup_seen = false;
 		memset(&slot->rec, 0, sizeof(slot->rec));
-		spin_lock_irqsave(&slot->lock, flags);
+		if (!pts_probe_lock(&slot->lock, &flags)) {
+			atomic_dec(&pts_active);
+			atomic_set_release(&slot->state, PTS_FREE);
+			return NULL;
+		}
 		slot->child_gone = PTS_END_NONE;
 		slot->cow_parent = 0;
 		slot->cow_child = 0;
@@ -205,7 +210,7 @@ void pts_slot_release(struct pts_slot *slot)
 static void pts_close_locked(struct pts_slot *slot, enum pts_end end)
 {
 	struct pts_record *rec = &slot->rec;
-	u64 now = ktime_get_ns();
+	u64 now = pts_now_ns();
 
 	if (atomic_read(&slot->state) == PTS_WINDOW) {
 		atomic_dec(&pts_open_windows);
@@ -245,7 +250,7 @@ void pts_fork_done(struct pts_slot *slot, pid_t child)
 	else if (!window_ms)
 		pts_close_locked(slot, PTS_END_DISABLED);
 	else {
-		slot->deadline_ns = ktime_get_ns() + window_ms * NSEC_PER_MSEC;
+		slot->deadline_ns = pts_now_ns() + window_ms * NSEC_PER_MSEC;
 		WRITE_ONCE(slot->owner, NULL);
 		atomic_set(&slot->state, PTS_WINDOW);
 		atomic_inc(&pts_open_windows);
@@ -306,7 +311,8 @@ void pts_fault(struct mm_struct *mm, unsigned long addr, bool cow,
 			side = 0;
 		else
 			continue;
-		spin_lock_irqsave(&slot->lock, flags);
+		if (!pts_probe_lock(&slot->lock, &flags))
+			continue;
 		if (atomic_read(&slot->state) != PTS_FREE &&
 		    (side ? slot->child_mm : slot->parent_mm) == mm &&
 		    !slot->child_gone) {
@@ -335,7 +341,8 @@ void pts_mm_exit(struct mm_struct *mm)
 		if (READ_ONCE(slot->child_mm) != mm &&
 		    READ_ONCE(slot->parent_mm) != mm)
 			continue;
-		spin_lock_irqsave(&slot->lock, flags);
+		if (!pts_probe_lock(&slot->lock, &flags))
+			continue;
 		end = slot->child_mm == mm ? PTS_END_CHILD_EXIT :
 		      PTS_END_PARENT_EXIT;
 		if (slot->child_mm != mm && slot->parent_mm != mm)
@@ -351,7 +358,7 @@ void pts_mm_exit(struct mm_struct *mm)
 
 static void pts_sweep_fn(struct work_struct *work)
 {
-	u64 now = ktime_get_ns(), next = U64_MAX;
+	u64 now = pts_now_ns(), next = U64_MAX;
 	struct pts_slot *slot;
 	unsigned long flags;
 	int i;

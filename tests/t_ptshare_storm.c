@@ -80,10 +80,11 @@ static void storm_round(int round)
 	zp_sleep_ms(1500);
 	traced = zp_get("ptshare/forks_traced");
 	missed = zp_get("ptshare/probe_misses");
-	tap_diag("round %d: %llu forks traced, %llu busy, %llu probe misses",
+	tap_diag("round %d: %llu forks traced, %llu busy, %llu probe misses, %llu events dropped in NMI context",
 		 round, (unsigned long long)traced,
 		 (unsigned long long)zp_get("ptshare/forks_busy"),
-		 (unsigned long long)missed);
+		 (unsigned long long)missed,
+		 (unsigned long long)zp_get("ptshare/nmi_lock_misses"));
 	tap_ok(traced > 0, "ptshare: round %d: forks traced during the storm",
 	       round);
 	/* An open debugfs file holds a module reference: EAGAIN, retry. */

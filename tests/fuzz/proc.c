@@ -145,7 +145,7 @@ static void fz_child_status(pid_t pid, int st)
 
 int fz_children_reap(bool all)
 {
-	int i, st, waited, stuck = 0;
+	int i, st, waited, stuck = 0, limit_ms = 10000 * zp_slowdown();
 
 	for (i = 0; i < FZ_CHILDREN; i++) {
 		pid_t pid = fz_kids[i];
@@ -163,9 +163,9 @@ int fz_children_reap(bool all)
 			}
 			if (!all)
 				break;
-			if (waited == 10000) {
-				fz_fail("child %d still running after 10 s",
-					pid);
+			if (waited == limit_ms) {
+				fz_fail("child %d still running after %d s",
+					pid, limit_ms / 1000);
 				kill(pid, SIGKILL);
 				stuck++;
 			}

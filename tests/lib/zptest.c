@@ -240,6 +240,14 @@ void zp_set(const char *rel, const char *val)
 		tap_bail("write %s to %s: %s", val, rel, strerror(-err));
 }
 
+int zp_slowdown(void)
+{
+	const char *s = getenv("ZP_SLOWDOWN");
+	int x = s ? atoi(s) : 1;
+
+	return x > 0 ? x : 1;
+}
+
 void zp_sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };

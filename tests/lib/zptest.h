@@ -60,5 +60,11 @@ uint64_t zp_meminfo_kb(const char *key);
 uint64_t zp_status_kb(const char *key);
 
 void zp_sleep_ms(int ms);
+/*
+ * How many times slower than a stock kernel in TCG this guest runs:
+ * $ZP_SLOWDOWN (tests/run --debug-kernel sets it), 1 by default.  For
+ * waits whose bound is a guess at how long something takes.
+ */
+int zp_slowdown(void);
 
 #endif /* _ZPTEST_H */
