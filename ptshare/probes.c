@@ -158,7 +158,7 @@ static void pts_set_child_mm(struct pts_slot *slot, struct mm_struct *mm)
 {
 	unsigned long flags;
 
-	if (READ_ONCE(slot->child_mm) || !pts_probe_lock(&slot->lock, &flags))
+	if (READ_ONCE(slot->child_mm) || !pts_probe_lock(&slot->lock, flags))
 		return;
 	WRITE_ONCE(slot->child_mm, mm);
 	spin_unlock_irqrestore(&slot->lock, flags);

@@ -161,19 +161,11 @@ static inline u64 pts_now_ns(void)
  * probe not optimized yet), and there it only tries the lock: no code
  * holding these locks reaches a probed function, so a busy lock is held
  * by another CPU, and the event is dropped (counted) rather than waited
- * for in NMI context.
+ * for in NMI context.  True when the lock is held (irqs saved in @flags).
  */
-static inline bool pts_probe_lock(spinlock_t *lock, unsigned long *flags)
-{
-	if (likely(!in_nmi())) {
-		spin_lock_irqsave(lock, *flags);
-		return true;
-	}
-	if (spin_trylock_irqsave(lock, *flags))
-		return true;
-	atomic64_inc(&pts_cnt.nmi_lock_misses);
-	return false;
-}
+#define pts_probe_lock(lock, flags) \
+	__cond_lock(lock, pts_probe_trylock(lock, &(flags)))
+bool pts_probe_trylock(spinlock_t *lock, unsigned long *flags);
 
 /* main.c */
 extern unsigned int pts_ring_size;

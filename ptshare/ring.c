@@ -36,7 +36,7 @@ void pts_ring_push(struct pts_record *rec)
 {
 	unsigned long flags;
 
-	if (!pts_probe_lock(&pts_ring_lock, &flags))
+	if (!pts_probe_lock(&pts_ring_lock, flags))
 		return;
 	rec->seq = pts_ring_next++;
 	if (rec->seq > pts_ring_cap)

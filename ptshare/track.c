@@ -56,6 +56,18 @@ static bool pts_pid_match(struct task_struct *task, pid_t want)
 	return match;
 }
 
+bool pts_probe_trylock(spinlock_t *lock, unsigned long *flags)
+{
+	if (likely(!in_nmi())) {
+		spin_lock_irqsave(lock, *flags);
+	} else if (!spin_trylock_irqsave(lock, *flags)) {
+		atomic64_inc(&pts_cnt.nmi_lock_misses);
+		return false;
+	}
+	__release(lock);	/* for sparse: pts_probe_lock() says it is held */
+	return true;
+}
+
 bool pts_filter_pass(struct task_struct *task)
 {
 	pid_t want = READ_ONCE(pts_tun.filter_pid);
@@ -65,7 +77,7 @@ bool pts_filter_pass(struct task_struct *task)
 
 	if (want && !pts_pid_match(task, want))
 		return false;
-	if (!pts_probe_lock(&pts_comm_lock, &flags))
+	if (!pts_probe_lock(&pts_comm_lock, flags))
 		return false;
 	if (pts_comm[0] && strncmp(pts_comm, task->comm, PTS_COMM_LEN))
 		ok = false;
@@ -135,7 +147,7 @@ struct pts_slot *pts_slot_claim(void)
 		slot->in_cpr = 0;
 		slot->dup_seen = false;
 		memset(&slot->rec, 0, sizeof(slot->rec));
-		if (!pts_probe_lock(&slot->lock, &flags)) {
+		if (!pts_probe_lock(&slot->lock, flags)) {
 			atomic_dec(&pts_active);
 			atomic_set_release(&slot->state, PTS_FREE);
 			return NULL;
@@ -311,7 +323,7 @@ void pts_fault(struct mm_struct *mm, unsigned long addr, bool cow,
 			side = 0;
 		else
 			continue;
-		if (!pts_probe_lock(&slot->lock, &flags))
+		if (!pts_probe_lock(&slot->lock, flags))
 			continue;
 		if (atomic_read(&slot->state) != PTS_FREE &&
 		    (side ? slot->child_mm : slot->parent_mm) == mm &&
@@ -341,7 +353,7 @@ void pts_mm_exit(struct mm_struct *mm)
 		if (READ_ONCE(slot->child_mm) != mm &&
 		    READ_ONCE(slot->parent_mm) != mm)
 			continue;
-		if (!pts_probe_lock(&slot->lock, &flags))
+		if (!pts_probe_lock(&slot->lock, flags))
 			continue;
 		end = slot->child_mm == mm ? PTS_END_CHILD_EXIT :
 		      PTS_END_PARENT_EXIT;
