@@ -7,9 +7,8 @@
  * only; a table is privatized (copied) the first time either process writes
  * into its 2 MiB range.  So:
  *
- *   tables today      = PTE tables allocated in the child during the copy
- *                       (__pte_alloc hits; without that probe, every page
- *                       of pgtable_bytes counts as a PTE table)
+ *   tables today      = PTE tables the child has in the copied VMAs when
+ *                       copy_page_range() returns (walk.c)
  *   privatized        = min(distinct 2 MiB ranges written by parent or
  *                       child during the window, tables today)
  *   saved tables      = tables today - privatized, bytes = x PAGE_SIZE,
@@ -43,8 +42,6 @@ void pts_estimate(struct pts_record *rec)
 	u64 tables = rec->pte_tables, saved, avoid;
 	u64 pct = READ_ONCE(pts_tun.entry_cost_pct);
 
-	if (!pts_pte_counted)
-		tables = rec->pgtable_bytes >> PAGE_SHIFT;
 	rec->est_privatized = min_t(u64, rec->written_union, tables);
 	saved = tables - rec->est_privatized;
 	rec->est_saved_tables = saved;

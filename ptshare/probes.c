@@ -27,6 +27,7 @@
 struct pts_ri {
 	u64 t0;
 	struct mm_struct *mm;
+	unsigned long start, end;	/* copy_page_range: the VMA */
 	u32 gen;
 	u16 idx;
 	u8 copied;
@@ -36,7 +37,6 @@ enum pts_role {
 	PTS_P_FORK,
 	PTS_P_DUP,
 	PTS_P_CPR,
-	PTS_P_PTE,
 	PTS_P_FAULT,
 	PTS_P_COW,
 	PTS_P_EXIT,
@@ -57,7 +57,6 @@ static char pts_attached[160];
 static bool pts_cow_attached;
 static bool pts_fork_is_copy_process;
 static bool pts_fault_is_wp;
-bool pts_pte_counted;
 
 static unsigned int maxactive = 512;
 module_param(maxactive, uint, 0444);
@@ -207,6 +206,8 @@ static int pts_cpr_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	src = (void *)regs_get_kernel_argument(regs, 1);
 	pts_ri_set(d, slot);
 	d->mm = dst->vm_mm;
+	d->start = dst->vm_start;
+	d->end = dst->vm_end;
 	/*
 	 * Mirrors vma_needs_copy(): without an anon_vma (and not a PFN,
 	 * mixed or hugetlb map) the child faults pages in instead, so
@@ -234,25 +235,17 @@ static int pts_cpr_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	slot->t_last_cpr = now;
 	slot->rec.cpr_ns += now - d->t0;
 	slot->rec.cpr_calls++;
-	if (d->copied)
+	if (d->copied) {
 		slot->rec.vmas_copied++;
-	else
+		/* after reading the clock: cpr_ns is the kernel's time only */
+		slot->rec.pte_tables +=
+			pts_count_pte_tables(d->mm, d->start, d->end,
+					     &slot->last_pte_table);
+	} else {
 		slot->rec.vmas_skipped++;
+	}
 	if (!slot->dup_seen)
 		slot->rec.pgtable_bytes = mm_pgtables_bytes(d->mm);
-	return 0;
-}
-
-/* --- __pte_alloc(mm, pmd): a PTE table for the child during the copy --- */
-
-static int pts_pte_pre(struct kprobe *kp, struct pt_regs *regs)
-{
-	struct pts_slot *slot = pts_slot_current();
-
-	if (slot && slot->in_cpr &&
-	    (void *)regs_get_kernel_argument(regs, 0) ==
-	    READ_ONCE(slot->child_mm))
-		slot->rec.pte_tables++;
 	return 0;
 }
 
@@ -389,8 +382,6 @@ static struct pts_probe pts_probes[PTS_P_NR] = {
 		.rp = { .entry_handler = pts_cpr_entry_armed,
 			.handler = pts_cpr_ret_armed,
 			.data_size = sizeof(struct pts_ri) } },
-	[PTS_P_PTE] = { .role = "pte_alloc", .syms = { "__pte_alloc" },
-		.kp = { .pre_handler = pts_pte_pre } },
 	[PTS_P_FAULT] = { .role = "fault",
 		.syms = { "do_wp_page", "handle_mm_fault" },
 		.kp = { .pre_handler = pts_fault_pre } },
@@ -484,7 +475,6 @@ int pts_probes_register(const char *fork_symbol)
 		}
 	}
 	pts_cow_attached = pts_probes[PTS_P_COW].sym;
-	pts_pte_counted = pts_probes[PTS_P_PTE].sym;
 	pts_attached[0] = '\0';
 	for (i = 0; i < PTS_P_NR; i++) {
 		p = &pts_probes[i];

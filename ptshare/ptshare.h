@@ -48,7 +48,7 @@ struct pts_record {
 	u32 cpr_calls;
 	u32 vmas_copied;	/* calls whose VMA needed its tables copied */
 	u32 vmas_skipped;	/* calls that returned early (no anon_vma) */
-	u32 pte_tables;		/* __pte_alloc in the child during the copy */
+	u32 pte_tables;		/* PTE tables of the copied VMAs (walk.c) */
 	u32 cow_parent;
 	u32 cow_child;
 	u32 written_parent;	/* distinct 2 MiB ranges written */
@@ -91,6 +91,7 @@ struct pts_slot {
 	u64 t_last_cpr;
 	int in_cpr;
 	bool dup_seen;
+	unsigned long last_pte_table;	/* see pts_count_pte_tables() */
 	struct pts_record rec;		/* fork-side figures filled here */
 	/* compared locklessly (READ_ONCE), rechecked under @lock */
 	struct mm_struct *parent_mm;
@@ -206,12 +207,15 @@ void pts_estimate(struct pts_record *rec);
 extern const char * const pts_end_names[PTS_END_NR];
 
 /* probes.c */
-extern bool pts_pte_counted;
 int pts_probes_register(const char *fork_symbol);
 void pts_probes_unregister(void);
 u64 pts_probes_missed(void);
 const char *pts_probes_attached(void);
 void pts_probes_show(struct seq_file *m);
+
+/* walk.c */
+u32 pts_count_pte_tables(struct mm_struct *mm, unsigned long start,
+			 unsigned long end, unsigned long *last);
 
 /* stats.c */
 int pts_stats_init(void);

@@ -146,6 +146,7 @@ struct pts_slot *pts_slot_claim(void)
 		slot->t_last_cpr = 0;
 		slot->in_cpr = 0;
 		slot->dup_seen = false;
+		slot->last_pte_table = ULONG_MAX;
 		memset(&slot->rec, 0, sizeof(slot->rec));
 		if (!pts_probe_lock(&slot->lock, flags)) {
 			atomic_dec(&pts_active);

@@ -28,11 +28,14 @@ static void load_ptshare(const char *params)
 		tap_bail("load ptshare.ko %s: %s", params, strerror(-err));
 }
 
-/* Forks @n children that exit at once, one after the other. */
-static void fork_n(int n)
+/*
+ * Forks @n children that exit at once, one after the other; returns the
+ * last one's pid.
+ */
+static pid_t fork_n(int n)
 {
 	int i, status;
-	pid_t pid;
+	pid_t pid = 0;
 
 	for (i = 0; i < n; i++) {
 		pid = fork();
@@ -42,6 +45,7 @@ static void fork_n(int n)
 			_exit(0);
 		waitpid(pid, &status, 0);
 	}
+	return pid;
 }
 
 static uint64_t traced_after(int n)
@@ -129,6 +133,59 @@ static void test_counting(void)
 	tap_ok(ok, "ptshare: copy time is within fork time");
 	tap_ok(strstr(line, "end=child_exit") != NULL,
 	       "ptshare: the window ended with the child's exit");
+}
+
+/* pte_tables of the record of one fork that exits at once. */
+static bool fork_pte_tables(uint64_t *tables)
+{
+	pid_t pid = fork_n(1);
+	char line[2048];
+
+	pts_u_wait_closed(5000);
+	return pts_u_record_of(pid, line, sizeof(line)) &&
+	       pts_u_field(line, "pte_tables", tables);
+}
+
+/*
+ * 16 MiB written at a 2 MiB boundary take 8 PTE tables in the child; a
+ * VMA split inside one 2 MiB range leaves 3 VMAs on one table, counted
+ * once.  Checked as differences between forks of this process.
+ */
+#define PT_RANGE	(2UL << 20)
+#define PT_TABLES	8
+
+static void test_pte_tables(void)
+{
+	uint64_t before = 0, whole = 0, split = 0;
+	size_t len = PT_TABLES * PT_RANGE;
+	unsigned char *raw, *p;
+	bool ok;
+
+	raw = mmap(NULL, len + PT_RANGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		tap_bail("mmap: %s", strerror(errno));
+	p = (unsigned char *)(((unsigned long)raw + PT_RANGE - 1) &
+			      ~(PT_RANGE - 1));
+	/* no THP: a huge PMD has no PTE table */
+	madvise(p, len, MADV_NOHUGEPAGE);
+	/* the neighbours of p's range must not share its tables */
+	munmap(raw, p - raw);
+	munmap(p + len, raw + PT_RANGE - p);
+
+	ok = fork_pte_tables(&before);
+	memset(p, 1, len);
+	ok = ok && fork_pte_tables(&whole);
+	tap_ok(ok && whole - before == PT_TABLES,
+	       "ptshare: 16 MiB written add %d PTE tables to the child (%llu)",
+	       PT_TABLES, (unsigned long long)(whole - before));
+	if (mprotect(p + PT_RANGE / 2, 4096, PROT_READ))
+		tap_bail("mprotect: %s", strerror(errno));
+	ok = fork_pte_tables(&split);
+	tap_ok(ok && split == whole,
+	       "ptshare: a table shared by 3 VMAs is counted once (%llu, %llu before the split)",
+	       (unsigned long long)split, (unsigned long long)whole);
+	munmap(p, len);
 }
 
 static void test_filters(void)
@@ -241,6 +298,7 @@ static void test_loads(void)
 	tap_ok(err == -EEXIST, "ptshare: loading twice fails with EEXIST (%s)",
 	       strerror(-err));
 	test_counting();
+	test_pte_tables();
 	test_filters();
 	test_tunables();
 	zp_unload_quiet("ptshare");

@@ -112,12 +112,13 @@ static bool zp_scrub_block(struct zp_node *node, unsigned long want)
 		return false;
 
 	atomic64_inc(&zp_blocks[order]);
-	if (zp_allocator_zeroes(ZP_SCRUB_GFP))
+	if (zp_allocator_zeroes(ZP_SCRUB_GFP)) {
 		atomic64_add(nr, &zp_prezeroed);
-	else if (zp_offload_submit(node, page, order))
-		return true;	/* its completion adds it to the pool */
-	else
+	} else {
+		if (zp_offload_submit(node, page, order))
+			return true;	/* its completion adds it to the pool */
 		zp_zero_block(page, order);
+	}
 
 	split_page(page, order);
 	for (i = 0; i < nr; i++)

@@ -7,9 +7,10 @@
  *
  * For each size (MiB of written private anonymous memory; THP off with
  * MADV_NOHUGEPAGE, and with --thp also MADV_HUGEPAGE):
- *   - A/B: Reps forks of children that exit at once with ptshare unloaded,
- *     then Reps with it loaded, --passes times over (4); fork_us is the parent's
- *     fork() call, median; ratio = loaded / unloaded;
+ *   - A/B: Reps forks of children that exit at once with ptshare unloaded
+ *     and Reps with it loaded, --passes times over (8) in ABBA order;
+ *     fork_us is the parent's fork() call, median; ratio = loaded /
+ *     unloaded, and the same for the fastest fork of each;
  *   - one fork whose child waits while the parent reads its VmPTE, to
  *     compare with the pgtable_bytes ptshare reports for it;
  *   - children that exit at once, write 1% or write 100% of the pages
@@ -43,7 +44,7 @@ enum mode { M_EXIT, M_W1, M_W100, NR_MODES };
 static const char * const mode_names[NR_MODES] = { "exit", "write1%", "write100%" };
 
 static int reps = 5;
-static int passes = 4;	/* A/B: unloaded then loaded, this many times over */
+static int passes = 8;	/* A/B: unloaded and loaded, this many times over */
 static FILE *csv;
 
 static void child_work(char *mem, size_t size, enum mode mode)
@@ -179,7 +180,7 @@ static void run_size(int mib, bool thp, int w100_max)
 {
 	size_t size = (size_t)mib << 20, off;
 	double nomod[MAX_PASSES * MAX_REPS], mod[MAX_PASSES * MAX_REPS], a, b;
-	int i, pass, na = 0, nb = 0;
+	int i, ab, pass, na = 0, nb = 0;
 	struct figures *f = calloc(1, sizeof(*f));
 	long vmpte, reported;
 	enum mode mode;
@@ -194,14 +195,26 @@ static void run_size(int mib, bool thp, int w100_max)
 	for (off = 0; off < size; off += PAGE)
 		mem[off] = 1;
 
+	/*
+	 * ABBA: odd passes run loaded first, so that neither series always
+	 * follows a load or an unload.
+	 */
 	for (pass = 0; pass < passes; pass++) {
-		bench_ptshare_unload();
-		for (i = 0; i < reps; i++)
-			nomod[na++] = fork_once(mem, size, M_EXIT, &child);
-		bench_ptshare_load();
-		for (i = 0; i < reps; i++)
-			mod[nb++] = fork_once(mem, size, M_EXIT, &child);
+		for (ab = 0; ab < 2; ab++) {
+			if ((ab ^ pass) & 1) {
+				if (!zp_mod_loaded("ptshare"))
+					bench_ptshare_load();
+				for (i = 0; i < reps; i++)
+					mod[nb++] = fork_once(mem, size, M_EXIT, &child);
+			} else {
+				bench_ptshare_unload();
+				for (i = 0; i < reps; i++)
+					nomod[na++] = fork_once(mem, size, M_EXIT, &child);
+			}
+		}
 	}
+	if (!zp_mod_loaded("ptshare"))
+		bench_ptshare_load();	/* for the child modes below */
 	a = bench_median(nomod, na);
 	b = bench_median(mod, nb);
 	vmpte = vmpte_fork(&reported);

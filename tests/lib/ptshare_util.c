@@ -58,7 +58,7 @@ int pts_u_kprobes(void)
 {
 	static const char * const syms[] = {
 		"kernel_clone+", "copy_process+", "dup_mmap+",
-		"copy_page_range+", "__pte_alloc+", "handle_mm_fault+",
+		"copy_page_range+", "handle_mm_fault+",
 		"wp_page_copy+", "do_wp_page+", "exit_mmap+", NULL,
 	};
 	char *list = pts_u_slurp("/sys/kernel/debug/kprobes/list");
