@@ -30,7 +30,6 @@ struct pts_ri {
 	unsigned long start, end;	/* copy_page_range: the VMA */
 	u32 gen;
 	u16 idx;
-	u8 copied;
 };
 
 enum pts_role {
@@ -199,27 +198,36 @@ static int pts_cpr_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct pts_ri *d = (struct pts_ri *)ri->data;
 	struct vm_area_struct *dst, *src;
 	struct pts_slot *slot = pts_slot_current();
+	u64 now;
 
 	if (!slot)
 		return 1;
 	dst = (void *)regs_get_kernel_argument(regs, 0);
 	src = (void *)regs_get_kernel_argument(regs, 1);
+	pts_set_child_mm(slot, dst->vm_mm);
+	/*
+	 * Mirrors vma_needs_copy(): without an anon_vma (and not a PFN or
+	 * mixed map) the child faults pages in instead, so
+	 * copy_page_range() returns before touching any table.  Ignores
+	 * the rare userfaultfd-wp case.  Such a call is counted here and
+	 * not timed: the return probe is most of a probe's cost, and about
+	 * half of a process's VMAs (file text and data) take this path.
+	 */
+	if (!src->anon_vma && !(src->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))) {
+		now = pts_now_ns();
+		if (!slot->t_first_cpr)
+			slot->t_first_cpr = now;
+		slot->t_last_cpr = now;
+		slot->rec.cpr_calls++;
+		slot->rec.vmas_skipped++;
+		return 1;
+	}
 	pts_ri_set(d, slot);
 	d->mm = dst->vm_mm;
 	d->start = dst->vm_start;
 	d->end = dst->vm_end;
-	/*
-	 * Mirrors vma_needs_copy(): without an anon_vma (and not a PFN,
-	 * mixed or hugetlb map) the child faults pages in instead, so
-	 * copy_page_range() returns before touching any table.  Ignores
-	 * the rare userfaultfd-wp case.
-	 */
-	d->copied = src->anon_vma ||
-		    (src->vm_flags & (VM_HUGETLB | VM_PFNMAP | VM_MIXEDMAP));
-	pts_set_child_mm(slot, d->mm);
 	if (!slot->t_first_cpr)
 		slot->t_first_cpr = d->t0;
-	slot->in_cpr++;
 	return 0;
 }
 
@@ -231,19 +239,13 @@ static int pts_cpr_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	if (!slot)
 		return 0;
-	slot->in_cpr--;
 	slot->t_last_cpr = now;
 	slot->rec.cpr_ns += now - d->t0;
 	slot->rec.cpr_calls++;
-	if (d->copied) {
-		slot->rec.vmas_copied++;
-		/* after reading the clock: cpr_ns is the kernel's time only */
-		slot->rec.pte_tables +=
-			pts_count_pte_tables(d->mm, d->start, d->end,
-					     &slot->last_pte_table);
-	} else {
-		slot->rec.vmas_skipped++;
-	}
+	slot->rec.vmas_copied++;
+	/* after reading the clock: cpr_ns is the kernel's time only */
+	slot->rec.pte_tables += pts_count_pte_tables(d->mm, d->start, d->end,
+						     &slot->last_pte_table);
 	if (!slot->dup_seen)
 		slot->rec.pgtable_bytes = mm_pgtables_bytes(d->mm);
 	return 0;

@@ -89,7 +89,6 @@ struct pts_slot {
 	u64 t_fork;
 	u64 t_first_cpr;
 	u64 t_last_cpr;
-	int in_cpr;
 	bool dup_seen;
 	unsigned long last_pte_table;	/* see pts_count_pte_tables() */
 	struct pts_record rec;		/* fork-side figures filled here */

@@ -144,7 +144,6 @@ struct pts_slot *pts_slot_claim(void)
 		slot->gen++;
 		slot->t_first_cpr = 0;
 		slot->t_last_cpr = 0;
-		slot->in_cpr = 0;
 		slot->dup_seen = false;
 		slot->last_pte_table = ULONG_MAX;
 		memset(&slot->rec, 0, sizeof(slot->rec));

@@ -10,7 +10,8 @@
  *   - A/B: Reps forks of children that exit at once with ptshare unloaded
  *     and Reps with it loaded, --passes times over (8) in ABBA order;
  *     fork_us is the parent's fork() call, median; ratio = loaded /
- *     unloaded, and the same for the fastest fork of each;
+ *     unloaded, and the same for the fastest fork of each (the first
+ *     fork after a load or unload is not timed);
  *   - one fork whose child waits while the parent reads its VmPTE, to
  *     compare with the pgtable_bytes ptshare reports for it;
  *   - children that exit at once, write 1% or write 100% of the pages
@@ -197,18 +198,25 @@ static void run_size(int mib, bool thp, int w100_max)
 
 	/*
 	 * ABBA: odd passes run loaded first, so that neither series always
-	 * follows a load or an unload.
+	 * follows a load or an unload.  A load or unload patches kernel
+	 * text, and the emulator then translates the fork path anew: the
+	 * first fork after either is not timed.
 	 */
 	for (pass = 0; pass < passes; pass++) {
 		for (ab = 0; ab < 2; ab++) {
-			if ((ab ^ pass) & 1) {
-				if (!zp_mod_loaded("ptshare"))
+			bool load = (ab ^ pass) & 1;
+
+			if (load != zp_mod_loaded("ptshare")) {
+				if (load)
 					bench_ptshare_load();
-				for (i = 0; i < reps; i++)
+				else
+					bench_ptshare_unload();
+				fork_once(mem, size, M_EXIT, &child);
+			}
+			for (i = 0; i < reps; i++) {
+				if (load)
 					mod[nb++] = fork_once(mem, size, M_EXIT, &child);
-			} else {
-				bench_ptshare_unload();
-				for (i = 0; i < reps; i++)
+				else
 					nomod[na++] = fork_once(mem, size, M_EXIT, &child);
 			}
 		}
