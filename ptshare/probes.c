@@ -213,10 +213,10 @@ static int pts_cpr_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	 * not timed: the return probe is most of a probe's cost, and about
 	 * half of a process's VMAs (file text and data) take this path.
 	 */
+	now = pts_now_ns();
+	if (!slot->t_first_cpr)
+		slot->t_first_cpr = now;
 	if (!src->anon_vma && !(src->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))) {
-		now = pts_now_ns();
-		if (!slot->t_first_cpr)
-			slot->t_first_cpr = now;
 		slot->t_last_cpr = now;
 		slot->rec.cpr_calls++;
 		slot->rec.vmas_skipped++;
@@ -226,8 +226,6 @@ static int pts_cpr_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	d->mm = dst->vm_mm;
 	d->start = dst->vm_start;
 	d->end = dst->vm_end;
-	if (!slot->t_first_cpr)
-		slot->t_first_cpr = d->t0;
 	return 0;
 }
 

@@ -41,13 +41,13 @@ struct pts_record {
 	u64 start_ns;		/* pts_now_ns() at the fork-level probe */
 	u64 fork_ns;		/* fork-level function, entry to return */
 	u64 dup_ns;		/* dup_mmap, or first-to-last copy_page_range */
-	u64 cpr_ns;		/* copy_page_range, summed over VMAs */
+	u64 cpr_ns;		/* copy_page_range, summed over copied VMAs */
 	u64 pgtable_bytes;	/* child's mm_pgtables_bytes() after the copy */
 	u64 parent_anon_kb;
 	u64 window_ns;		/* how long COW faults were attributed */
 	u32 cpr_calls;
 	u32 vmas_copied;	/* calls whose VMA needed its tables copied */
-	u32 vmas_skipped;	/* calls that returned early (no anon_vma) */
+	u32 vmas_skipped;	/* calls that return at once: not timed */
 	u32 pte_tables;		/* PTE tables of the copied VMAs (walk.c) */
 	u32 cow_parent;
 	u32 cow_child;

@@ -102,39 +102,36 @@ static inline double bench_tv(const struct timeval *tv)
 	return tv->tv_sec + tv->tv_usec * 1e-6;
 }
 
-/* Unloads zeropool (if loaded) and loads it with @params, or dies. */
-static inline void bench_load_zeropool(const char *params)
+/*
+ * Unloads @mod if loaded, retrying while it is busy (a fork window, a
+ * scrub in flight), or dies.
+ */
+static inline void bench_unload(const char *mod)
 {
 	int err, tries;
 
-	for (tries = 0; zp_mod_loaded("zeropool"); tries++) {
-		err = zp_mod_unload("zeropool");
+	for (tries = 0; zp_mod_loaded(mod); tries++) {
+		err = zp_mod_unload(mod);
 		if (!err)
-			break;
+			return;
 		if (tries == 50)
-			bench_die("unload zeropool: %s", strerror(-err));
+			bench_die("unload %s: %s", mod, strerror(-err));
 		zp_sleep_ms(100);
 	}
+}
+
+/* Unloads zeropool (if loaded) and loads it with @params, or dies. */
+static inline void bench_load_zeropool(const char *params)
+{
+	int err;
+
+	bench_unload("zeropool");
 	err = zp_mod_load("zeropool", "zeropool", params);
 	if (err == -ENOENT && !getenv("ZP_MODDIR"))
 		bench_die("ZP_MODDIR is not set (run in the guest with ZP_MODDIR=build/<release>)");
 	if (err)
 		bench_die("load %s/zeropool/zeropool.ko %s: %s",
 			  getenv("ZP_MODDIR"), params, strerror(-err));
-}
-
-static inline void bench_unload_zeropool(void)
-{
-	int err, tries;
-
-	for (tries = 0; zp_mod_loaded("zeropool"); tries++) {
-		err = zp_mod_unload("zeropool");
-		if (!err)
-			return;
-		if (tries == 50)
-			bench_die("unload zeropool: %s", strerror(-err));
-		zp_sleep_ms(100);
-	}
 }
 
 /* Polls @rel until it is >= @want (or == @want with @eq), or dies. */
@@ -151,8 +148,11 @@ static inline void bench_wait(const char *rel, uint64_t want, bool eq,
 }
 
 /* A comma-separated list of positive integers; returns how many. */
-static inline int bench_parse_list(const char *s, int *out, int max)
+/* A comma-separated list of up to @max numbers in 1..2^20, or dies. */
+static inline int bench_parse_list(const char *opt, const char *s, int *out,
+				   int max)
 {
+	const char *arg = s;
 	char *end;
 	long v;
 	int n = 0;
@@ -161,14 +161,17 @@ static inline int bench_parse_list(const char *s, int *out, int max)
 		errno = 0;
 		v = strtol(s, &end, 10);
 		if (errno || end == s || v <= 0 || v > 1 << 20 || n == max)
-			return -1;
+			break;
 		out[n++] = v;
 		s = end;
 		if (*s == ',')
 			s++;
 		else if (*s)
-			return -1;
+			break;
 	}
+	if (*s || !n)
+		bench_die("%s wants up to %d numbers like 1,8,64, got \"%s\"",
+			  opt, max, arg);
 	return n;
 }
 

@@ -472,20 +472,17 @@ static void parse_args(int argc, char **argv)
 			opt.reps = bench_parse_pos("--reps", optarg, MAX_REPS);
 			break;
 		case 't':
-			opt.nthreads = bench_parse_list(optarg, opt.threads,
+			opt.nthreads = bench_parse_list("--threads", optarg,
+							opt.threads,
 							MAX_THREADS);
-			if (opt.nthreads <= 0)
-				bench_die("--threads wants a list like 1,2");
 			for (i = 0; i < opt.nthreads; i++)
 				if (opt.threads[i] > MAX_THREADS)
 					bench_die("at most %d threads",
 						  MAX_THREADS);
 			break;
 		case 'c':
-			opt.nclines = bench_parse_list(optarg, opt.clines,
-						       MAX_CLINES);
-			if (opt.nclines <= 0)
-				bench_die("--clines wants a list like 1,8,64");
+			opt.nclines = bench_parse_list("--clines", optarg,
+						       opt.clines, MAX_CLINES);
 			for (i = 0; i < opt.nclines; i++)
 				if (opt.clines[i] > (int)(PAGE / LINE))
 					bench_die("a page has %lu lines",
@@ -767,7 +764,7 @@ static void run_round(int ti, int ci, int rep, const enum row_id *order,
 	enum row_id r;
 
 	if (opt.want[R_ANON_NOMOD]) {
-		bench_unload_zeropool();
+		bench_unload("zeropool");
 		run_one(R_ANON_NOMOD, t, c, rep < 0 ? &scratch :
 			&res[R_ANON_NOMOD][ti][ci][rep]);
 		if (rep >= 0)
@@ -866,7 +863,7 @@ int main(int argc, char **argv)
 	if (zp_mod_loaded("zeropool")) {
 		bench_set("scrub/enabled", "1");
 		if (!opt.keep_loaded)
-			bench_unload_zeropool();
+			bench_unload("zeropool");
 	}
 	if (csv)
 		fclose(csv);

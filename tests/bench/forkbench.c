@@ -210,7 +210,7 @@ static void run_size(int mib, bool thp, int w100_max)
 				if (load)
 					bench_ptshare_load();
 				else
-					bench_ptshare_unload();
+					bench_unload("ptshare");
 				fork_once(mem, size, M_EXIT, &child);
 			}
 			for (i = 0; i < reps; i++) {
@@ -258,7 +258,7 @@ static void run_size(int mib, bool thp, int w100_max)
 		printf("# %d MiB THP %s: VmPTE of a waiting child %ld KiB, ptshare pgtable_bytes %ld KiB (diff %ld)\n",
 		       mib, thp ? "on" : "off", vmpte, reported,
 		       reported - vmpte);
-	bench_ptshare_unload();
+	bench_unload("ptshare");
 	munmap(mem, size);
 	free(f);
 }
@@ -283,9 +283,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			nsizes = bench_parse_list(optarg, sizes, MAX_SIZES);
-			if (nsizes <= 0)
-				bench_die("--sizes wants MiB,MiB,...");
+			nsizes = bench_parse_list("--sizes", optarg, sizes,
+						  MAX_SIZES);
 			break;
 		case 'r':
 			reps = bench_parse_pos("--reps", optarg, MAX_REPS);
@@ -308,7 +307,7 @@ int main(int argc, char **argv)
 	}
 	csv = bench_csv_open(csv_path, "kernel,mib,thp,series,forks,fork_us,rec_fork_us,copy_us,est_fork_us,saved_pct,pgt_kib,pte_tables,vmpte_kib,vs_nomod");
 	bench_load_zeropool("");
-	bench_ptshare_unload();
+	bench_unload("ptshare");
 	printf("# forkbench on %s, %d reps; fork_us is the parent's fork() call (median)\n",
 	       bench_kernel(), reps);
 	printf("# A/B: nomod/mod = children that exit at once, ptshare unloaded/loaded, %d forks each\n",
@@ -323,7 +322,7 @@ int main(int argc, char **argv)
 		if (thp)
 			run_size(sizes[i], true, w100_max);
 	}
-	bench_unload_zeropool();
+	bench_unload("zeropool");
 	if (csv)
 		fclose(csv);
 	return 0;

@@ -193,9 +193,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			nsizes = bench_parse_list(optarg, sizes, MAX_SIZES);
-			if (nsizes <= 0)
-				bench_die("--sizes wants MiB,MiB,...");
+			nsizes = bench_parse_list("--sizes", optarg, sizes,
+						  MAX_SIZES);
 			break;
 		case 'r':
 			reps = bench_parse_pos("--reps", optarg, MAX_REPS);
@@ -206,7 +205,7 @@ int main(int argc, char **argv)
 	}
 	tr_find();
 	bench_load_zeropool("");
-	bench_ptshare_unload();
+	bench_unload("ptshare");
 	bench_ptshare_load();
 	tr_start();
 	printf("# forkcheck on %s: copy_page_range per fork, ptshare's kretprobe against ftrace function_graph (%s), %d forks per size, medians\n",
@@ -217,8 +216,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < nsizes; i++)
 		agreed += run_size(sizes[i], reps);
 	tr_stop();
-	bench_ptshare_unload();
-	bench_unload_zeropool();
+	bench_unload("ptshare");
+	bench_unload("zeropool");
 	printf("target ptshare / ftrace copy_page_range medians within %d%%: %s (%d of %d sizes)\n",
 	       AGREE_PCT, agreed == nsizes ? "met" : "not met", agreed, nsizes);
 	return 0;

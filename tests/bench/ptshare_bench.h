@@ -18,19 +18,4 @@ static inline void bench_ptshare_load(void)
 	bench_set("ptshare/window_ms", "60000");
 }
 
-/* Unloads ptshare, retrying while a fork window still holds it busy. */
-static inline void bench_ptshare_unload(void)
-{
-	int tries, err;
-
-	for (tries = 0; zp_mod_loaded("ptshare"); tries++) {
-		err = zp_mod_unload("ptshare");
-		if (!err)
-			return;
-		if (tries == 50)
-			bench_die("unload ptshare: %s", strerror(-err));
-		zp_sleep_ms(100);
-	}
-}
-
 #endif /* _ZP_PTSHARE_BENCH_H */

@@ -431,7 +431,7 @@ int main(int argc, char **argv)
 		zp_mod_unload(BTE_PROVIDER);
 	}
 	bench_set("scrub/enabled", "1");
-	bench_unload_zeropool();
+	bench_unload("zeropool");
 	if (csv)
 		fclose(csv);
 	printf("# run time %.1f s\n", bench_now() - t_start);

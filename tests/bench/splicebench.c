@@ -456,9 +456,7 @@ int main(int argc, char **argv)
 			mib = bench_parse_pos("-s", optarg, 1 << 20);
 			break;
 		case 'b':
-			nsizes = bench_parse_list(optarg, sizes, MAX_SIZES);
-			if (nsizes <= 0)
-				bench_die("-b wants KiB,KiB,...");
+			nsizes = bench_parse_list("-b", optarg, sizes, MAX_SIZES);
 			break;
 		case 'p':
 			pmib = bench_parse_pos("-p", optarg, 1 << 20);
@@ -523,6 +521,6 @@ int main(int argc, char **argv)
 		fclose(csv);
 
 	zp_unload_quiet("pagesplice");
-	bench_unload_zeropool();
+	bench_unload("zeropool");
 	return 0;
 }

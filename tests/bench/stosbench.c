@@ -273,9 +273,7 @@ static void parse_args(int argc, char **argv)
 						      1 << 20);
 			break;
 		case 'w':
-			opt.nws = bench_parse_list(optarg, opt.ws, MAX_WS);
-			if (opt.nws <= 0)
-				bench_die("--ws wants a list like 256,1024");
+			opt.nws = bench_parse_list("--ws", optarg, opt.ws, MAX_WS);
 			break;
 		case 'p':
 			opt.passes = bench_parse_pos("--passes", optarg,

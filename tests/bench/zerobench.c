@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 	bench_load_zeropool(params);
 	if (bench_get("scrub/allocator_zeroes")) {
 		printf("# zerobench: the allocator zeroes new blocks (init_on_alloc=1): no method is used; boot with init_on_alloc=0 (ZP_VM_APPEND=init_on_alloc=0)\n");
-		bench_unload_zeropool();
+		bench_unload("zeropool");
 		return 0;
 	}
 	err = zp_mod_load(BTE_PROVIDER_DIR, BTE_PROVIDER, "");
@@ -205,6 +205,6 @@ int main(int argc, char **argv)
 	bench_set("scrub/zero_method", "auto");
 	zp_mod_unload("bte_offload");
 	zp_mod_unload(BTE_PROVIDER);
-	bench_unload_zeropool();
+	bench_unload("zeropool");
 	return 0;
 }
