@@ -81,7 +81,7 @@ static void zero_page_writable(bool zero_page)
 
 static void alloc_policy(void)
 {
-	uint64_t faults, zmaps, took;
+	uint64_t faults, zmaps, took, minflt;
 	struct zp_map m;
 
 	zp_set("pool/read_fault", "alloc");
@@ -96,11 +96,49 @@ static void alloc_policy(void)
 	       "alloc: the zero page is never mapped");
 	tap_ok(zp_get("pool/dev_faults") - faults == N,
 	       "alloc: %d read faults counted", N);
+	minflt = zp_minflt();
 	zp_map_write_all(&m, 0x11);
+	minflt = zp_minflt() - minflt;
 	tap_ok(zp_get("pool/dev_faults") - faults == N &&
 	       zp_map_object_pages(&m) == N,
 	       "alloc: writes after reads take no fault through ->fault");
+	tap_ok(minflt == 0,
+	       "alloc: pages are mapped writable, writes after reads take no fault at all (%llu)",
+	       (unsigned long long)minflt);
 	zp_map_close(&m);
+}
+
+/* The policy in effect at mmap stays with the mapping. */
+static void policy_fixed_at_mmap(bool writable_zero)
+{
+	uint64_t zmaps, took;
+	struct zp_map m;
+
+	zp_set("pool/read_fault", "alloc");
+	zp_map_open(&m, N);
+	zp_set("pool/read_fault", "zero_page");
+	zmaps = zp_get("pool/dev_zero_page_maps");
+	took = taken();
+	tap_ok(zp_map_touch_read(&m) == 0 &&
+	       zp_get("pool/dev_zero_page_maps") == zmaps &&
+	       taken() - took == N,
+	       "mapped under alloc: reads take pool pages after the switch to zero_page");
+	zp_map_close(&m);
+
+	if (!writable_zero) {
+		tap_skip("zero page in writable mappings needs Linux < 6.10");
+		return;
+	}
+	zp_map_open(&m, N);
+	zp_set("pool/read_fault", "alloc");
+	zmaps = zp_get("pool/dev_zero_page_maps");
+	took = taken();
+	tap_ok(zp_map_touch_read(&m) == 0 &&
+	       zp_get("pool/dev_zero_page_maps") - zmaps == N &&
+	       taken() == took,
+	       "mapped under zero_page: reads map the zero page after the switch to alloc");
+	zp_map_close(&m);
+	zp_set("pool/read_fault", "zero_page");
 }
 
 int main(int argc, char **argv)
@@ -118,6 +156,7 @@ int main(int argc, char **argv)
 	read_only_object();
 	zero_page_writable(writable_zero);
 	alloc_policy();
+	policy_fixed_at_mmap(writable_zero);
 
 	zp_unload_quiet("zeropool");
 	return tap_done();

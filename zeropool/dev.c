@@ -14,6 +14,10 @@
  * page in the object and zaps every zero-page PTE of that offset through
  * the object's own address_space (each object has its own inode for this),
  * so no mapping keeps reading zeros once someone wrote.
+ *
+ * The policy is read at mmap: a mapping that can never hold the zero page
+ * gets ops without pfn_mkwrite, so it is not write-notified, its PTEs are
+ * writable from the start and its faults insert the page themselves.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -139,6 +143,30 @@ static vm_fault_t zp_map_zero_page(struct zp_object *obj, struct vm_fault *vmf)
 	return ret;
 }
 
+/*
+ * ->fault of mappings that never map the zero page: the page goes into the
+ * PTE here, skipping the page lock and dirty bookkeeping the core would do
+ * for a file page, which a page without a mapping has no use for.
+ */
+static vm_fault_t zp_dev_fault_alloc(struct vm_fault *vmf)
+{
+	struct zp_object *obj = vmf->vma->vm_file->private_data;
+	struct page *page;
+	int err;
+
+	this_cpu_inc(zp_dev_faults);
+	page = xa_load(&obj->pages, vmf->pgoff);
+	if (!page) {
+		page = zp_object_instantiate(obj, vmf->pgoff, false);
+		if (IS_ERR(page))
+			return vmf_error(PTR_ERR(page));
+	}
+	err = vm_insert_page(vmf->vma, vmf->address, page);
+	if (err && err != -EBUSY)	/* -EBUSY: a racer mapped it */
+		return vmf_error(err);
+	return VM_FAULT_NOPAGE;
+}
+
 static vm_fault_t zp_dev_fault(struct vm_fault *vmf)
 {
 	struct zp_object *obj = vmf->vma->vm_file->private_data;
@@ -147,9 +175,7 @@ static vm_fault_t zp_dev_fault(struct vm_fault *vmf)
 	this_cpu_inc(zp_dev_faults);
 	page = xa_load(&obj->pages, vmf->pgoff);
 	if (!page) {
-		if (!(vmf->flags & FAULT_FLAG_WRITE) &&
-		    READ_ONCE(zp_tun.read_fault) == ZP_READ_FAULT_ZERO_PAGE &&
-		    zp_vma_may_map_zero_page(vmf->vma))
+		if (!(vmf->flags & FAULT_FLAG_WRITE))
 			return zp_map_zero_page(obj, vmf);
 		page = zp_object_instantiate(obj, vmf->pgoff, false);
 		if (IS_ERR(page))
@@ -191,13 +217,23 @@ static const struct vm_operations_struct zp_vm_ops = {
 	.pfn_mkwrite = zp_dev_pfn_mkwrite,
 };
 
+/* No pfn_mkwrite: the core maps our pages writable with no write-notify. */
+static const struct vm_operations_struct zp_vm_ops_alloc = {
+	.fault = zp_dev_fault_alloc,
+	.map_pages = zp_dev_map_pages,
+};
+
 static int zp_dev_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	/* A private mapping would need COW of our pages: use the anon path. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	zp_vm_flags_set(vma, VM_MIXEDMAP);
-	vma->vm_ops = &zp_vm_ops;
+	if (READ_ONCE(zp_tun.read_fault) == ZP_READ_FAULT_ZERO_PAGE &&
+	    zp_vma_may_map_zero_page(vma))
+		vma->vm_ops = &zp_vm_ops;
+	else
+		vma->vm_ops = &zp_vm_ops_alloc;
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -337,4 +338,13 @@ uint64_t zp_meminfo_kb(const char *key)
 uint64_t zp_status_kb(const char *key)
 {
 	return zp_keyfile("/proc/self/status", key);
+}
+
+uint64_t zp_minflt(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		tap_bail("getrusage: %s", strerror(errno));
+	return ru.ru_minflt;
 }
