@@ -22,16 +22,6 @@
 
 static long page_size;
 
-static bool all_zero(const unsigned char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i += sizeof(uint64_t))
-		if (*(const uint64_t *)(p + i))
-			return false;
-	return true;
-}
-
 static uint64_t smaps_rss_kb(void *addr)
 {
 	struct zp_map m = { .addr = addr };
@@ -85,7 +75,7 @@ int main(int argc, char **argv)
 	       "unknown ioctl fails with ENOTTY");
 
 	rss0 = zp_status_kb("RssFile");
-	tap_ok(all_zero(p, len), "fresh mapping reads as zero");
+	tap_ok(zp_bytes_zero(p, len), "fresh mapping reads as zero");
 	memset(p, 0xa5, len);
 	rss1 = zp_status_kb("RssFile");
 	tap_ok(rss1 - rss0 >= (uint64_t)NPAGES * page_size / 1024,
@@ -120,7 +110,7 @@ int main(int argc, char **argv)
 		p = map_dev(&fd, len, MAP_SHARED);
 		if (p == MAP_FAILED)
 			tap_bail("mmap: %s", strerror(errno));
-		zero = all_zero(p, len);
+		zero = zp_bytes_zero(p, len);
 		memset(p, 0x5a, len);
 		munmap(p, len);
 		close(fd);

@@ -37,16 +37,6 @@ static void backing(void *p, char *out, size_t len)
 		fclose(f);
 }
 
-static bool zero(const unsigned char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 static void round_trip(const char *label, const char *want_backing)
 {
 	unsigned char *p = zp_alloc(SIZE);
@@ -59,7 +49,7 @@ static void round_trip(const char *label, const char *want_backing)
 	backing(p, where, sizeof(where));
 	tap_ok(strstr(where, want_backing) != NULL, "%s: backed by %s (%s)",
 	       label, want_backing, where);
-	tap_ok(zero(p, SIZE), "%s: memory reads as zero", label);
+	tap_ok(zp_bytes_zero(p, SIZE), "%s: memory reads as zero", label);
 	pid = fork();
 	if (pid == 0) {
 		memset(p, 0x77, SIZE);

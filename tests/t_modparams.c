@@ -31,9 +31,10 @@ int main(int argc, char **argv)
 	bad("max_pages=100 high_watermark=200");
 	bad("low_watermark=300 high_watermark=200 max_pages=400");
 	bad("offload_timeout_ms=0");
+	bad("fault_around_pages=6");
 	bad("max_pages=999999999999");
 
-	zp_load_zeropool("max_pages=3000 high_watermark=1500 low_watermark=100 scrub_order=4 zero_method=cpu read_fault=alloc scrub_enabled=0");
+	zp_load_zeropool("max_pages=3000 high_watermark=1500 low_watermark=100 scrub_order=4 zero_method=cpu read_fault=alloc scrub_enabled=0 fault_around_pages=8");
 	tap_ok(zp_get("pool/max_pages") == 3000, "max_pages parameter applied");
 	tap_ok(zp_get("pool/high_watermark") == 1500 &&
 	       zp_get("pool/low_watermark") == 100, "watermark parameters applied");
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
 	       !strcmp(val, "cpu"), "zero_method parameter applied");
 	tap_ok(!zp_read_str("pool/read_fault", val, sizeof(val)) &&
 	       !strcmp(val, "alloc"), "read_fault parameter applied");
+	tap_ok(zp_get("pool/fault_around_pages") == 8,
+	       "fault_around_pages parameter applied");
 	zp_unload_quiet("zeropool");
 	return tap_done();
 }

@@ -70,6 +70,9 @@ int main(int argc, char **argv)
 	reject("scrub/scrub_order", "11");
 	reject("scrub/offload_timeout_ms", "0");
 	reject("pool/drain", "7");
+	reject("pool/fault_around_pages", "0");
+	reject("pool/fault_around_pages", "3");		/* not a power of 2 */
+	reject("pool/fault_around_pages", "32");	/* above 16 */
 	snprintf(big, sizeof(big), "%llu", 1ULL << 62);
 	reject("pool/max_pages", big);		/* above half of RAM */
 	tap_ok(zp_write("pool/hits", "0") == -EACCES,
@@ -82,6 +85,8 @@ int main(int argc, char **argv)
 	accept("pool/read_fault", "zero_page\n", "zero_page");
 	accept("scrub/zero_method", "cpu", "cpu");
 	accept("scrub/scrub_order", "0", "0");
+	accept("pool/fault_around_pages", "16", "16");
+	accept("pool/fault_around_pages", "1", "1");
 	accept("scrub/offload_timeout_ms", "250", "250");
 
 	zp_unload_quiet("zeropool");

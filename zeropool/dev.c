@@ -37,25 +37,13 @@
 #include <uapi/zeropool.h>
 #include <zeropool/compat.h>
 
+#include "object.h"
 #include "zeropool.h"
 
 #define ZEROPOOL_FS_MAGIC	0x7a70706c	/* "zppl" */
 
 DEFINE_PER_CPU(u64, zp_dev_faults);
 DEFINE_PER_CPU(u64, zp_dev_zero_maps);
-
-struct zp_object {
-	struct inode *inode;	/* owns the address_space of our mappings */
-	/*
-	 * Held while a zero-page PTE is installed and while zero-page PTEs
-	 * are zapped, so that none survives a write (see
-	 * zp_object_instantiate()).
-	 */
-	struct mutex lock;
-	struct xarray pages;	/* index -> page; each holds one reference */
-	atomic_long_t nr_pages;
-	bool zero_mapped;	/* a zero-page PTE may exist: set under lock */
-};
 
 static struct vfsmount *zp_fs_mnt;
 static int zp_fs_count;
@@ -73,7 +61,7 @@ static struct file_system_type zp_fs_type = {
 };
 
 /* Drops every PTE of @index in every mapping of @obj. */
-static void zp_object_zap(struct zp_object *obj, pgoff_t index)
+void zp_object_zap(struct zp_object *obj, pgoff_t index)
 {
 	unmap_mapping_range(obj->inode->i_mapping, (loff_t)index << PAGE_SHIFT,
 			    PAGE_SIZE, 0);
@@ -146,12 +134,14 @@ static vm_fault_t zp_map_zero_page(struct zp_object *obj, struct vm_fault *vmf)
 /*
  * ->fault of mappings that never map the zero page: the page goes into the
  * PTE here, skipping the page lock and dirty bookkeeping the core would do
- * for a file page, which a page without a mapping has no use for.
+ * for a file page, which a page without a mapping has no use for; then,
+ * with fault_around_pages > 1, pool pages into the holes around it.
  */
 static vm_fault_t zp_dev_fault_alloc(struct vm_fault *vmf)
 {
 	struct zp_object *obj = vmf->vma->vm_file->private_data;
 	struct page *page;
+	unsigned long nr;
 	int err;
 
 	this_cpu_inc(zp_dev_faults);
@@ -162,8 +152,13 @@ static vm_fault_t zp_dev_fault_alloc(struct vm_fault *vmf)
 			return vmf_error(PTR_ERR(page));
 	}
 	err = vm_insert_page(vmf->vma, vmf->address, page);
-	if (err && err != -EBUSY)	/* -EBUSY: a racer mapped it */
+	if (err == -EBUSY)	/* a racer mapped it */
+		return VM_FAULT_NOPAGE;
+	if (err)
 		return vmf_error(err);
+	nr = READ_ONCE(zp_tun.fault_around_pages);
+	if (nr > 1)
+		zp_fault_around(vmf, obj, nr);
 	return VM_FAULT_NOPAGE;
 }
 

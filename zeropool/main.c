@@ -8,6 +8,7 @@
 
 #include <linux/init.h>
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -49,6 +50,10 @@ MODULE_PARM_DESC(zero_method, "cpu, nt (non-temporal stores), offload (registere
 static char *read_fault = "zero_page";
 module_param(read_fault, charp, 0444);
 MODULE_PARM_DESC(read_fault, "Read fault on a hole: zero_page (default) maps the shared zero page, alloc maps a pool page");
+
+static unsigned int fault_around_pages = 1;
+module_param(fault_around_pages, uint, 0444);
+MODULE_PARM_DESC(fault_around_pages, "Pool pages a fault of a /dev/zeropool mapping without the zero page maps around it: 1 (default, off), 2, 4, 8 or 16");
 
 static bool scrub_enabled = true;
 module_param(scrub_enabled, bool, 0444);
@@ -115,6 +120,13 @@ static int zp_tunables_init(void)
 		       offload_timeout_ms);
 		return -EINVAL;
 	}
+	if (!is_power_of_2(fault_around_pages) ||
+	    fault_around_pages > ZP_FAULT_AROUND_MAX) {
+		pr_err("fault_around_pages=%u is not a power of 2 in 1..%d\n",
+		       fault_around_pages, ZP_FAULT_AROUND_MAX);
+		return -EINVAL;
+	}
+	zp_tun.fault_around_pages = fault_around_pages;
 	err = zp_parse_choice(zp_zero_method_names, "zero_method", zero_method,
 			      &zp_tun.zero_method);
 	if (err)
@@ -148,11 +160,12 @@ static int __init zp_init(void)
 	err = zp_dev_init();
 	if (err)
 		goto out_scrub;
-	pr_info("version %s loaded: max_pages=%llu watermarks=%llu/%llu order=%llu zero_method=%s read_fault=%s allocator_zeroes=%d\n",
+	pr_info("version %s loaded: max_pages=%llu watermarks=%llu/%llu order=%llu zero_method=%s read_fault=%s fault_around_pages=%llu allocator_zeroes=%d\n",
 		ZEROPOOL_VERSION, zp_tun.max_pages, zp_tun.low_watermark,
 		zp_tun.high_watermark, zp_tun.scrub_order,
 		zp_zero_method_names[zp_tun.zero_method],
 		zp_read_fault_names[zp_tun.read_fault],
+		zp_tun.fault_around_pages,
 		zp_allocator_zeroes(GFP_HIGHUSER));
 	return 0;
 

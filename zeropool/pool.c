@@ -149,7 +149,8 @@ static struct page *zp_alloc_inline(int nid, gfp_t gfp)
 	return page;
 }
 
-struct page *zp_take_page(int nid, gfp_t gfp)
+/* A page from the pool of @nid (NUMA_NO_NODE: the local node), or NULL. */
+struct page *zp_take_pooled_page(int nid)
 {
 	int local = numa_node_id();
 	struct zp_node *node;
@@ -159,7 +160,7 @@ struct page *zp_take_page(int nid, gfp_t gfp)
 		nid = local;
 	node = zp_nodes[nid];
 	if (unlikely(!node))
-		goto miss;
+		return NULL;
 
 	page = nid == local ? zp_pcp_take(node) : zp_node_take(node);
 	if (zp_scrub_wants_pages(node))
@@ -167,10 +168,19 @@ struct page *zp_take_page(int nid, gfp_t gfp)
 	if (likely(page)) {
 		atomic_long_dec(&zp_held);
 		this_cpu_inc(zp_hits);
-		return page;
 	}
-miss:
+	return page;
+}
+
+struct page *zp_take_page(int nid, gfp_t gfp)
+{
+	struct page *page = zp_take_pooled_page(nid);
+
+	if (likely(page))
+		return page;
 	this_cpu_inc(zp_misses);
+	if (nid < 0 || nid >= MAX_NUMNODES || !zp_nodes[nid])
+		nid = numa_node_id();
 	return zp_alloc_inline(nid, gfp);
 }
 EXPORT_SYMBOL_GPL(zp_take_page);

@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/slab.h>
 
 #include <zeropool/compat.h>
@@ -57,6 +58,11 @@ static int zp_check_high(const struct zp_attr *attr, u64 val)
 static int zp_check_low(const struct zp_attr *attr, u64 val)
 {
 	return val < READ_ONCE(zp_tun.high_watermark) ? 0 : -EINVAL;
+}
+
+static int zp_check_pow2(const struct zp_attr *attr, u64 val)
+{
+	return is_power_of_2(val) ? 0 : -EINVAL;
 }
 
 static void zp_kick_changed(const struct zp_attr *attr)
@@ -144,6 +150,9 @@ static ZP_TUNABLE(zp_a_low, low_watermark, &zp_tun.low_watermark, 0,
 		  U64_MAX, zp_check_low, zp_kick_changed);
 static ZP_TUNABLE_ENUM(zp_a_read_fault, read_fault, &zp_tun.read_fault,
 		       zp_read_fault_names, NULL, NULL);
+static ZP_TUNABLE(zp_a_fault_around, fault_around_pages,
+		  &zp_tun.fault_around_pages, 1, ZP_FAULT_AROUND_MAX,
+		  zp_check_pow2, NULL);
 static ZP_TUNABLE(zp_a_drain, drain, &zp_drain_request, 0, 1, NULL,
 		  zp_drain_changed);
 static ZP_GAUGE(zp_a_pages, pages, zp_pages_get);
@@ -155,6 +164,8 @@ static ZP_COUNTER_ATOMIC(zp_a_given, given_back, &zp_given_back);
 static ZP_COUNTER_ATOMIC(zp_a_freed_full, freed_full, &zp_freed_full);
 static ZP_COUNTER_PERCPU(zp_a_dev_faults, dev_faults, &zp_dev_faults);
 static ZP_COUNTER_PERCPU(zp_a_dev_zero, dev_zero_page_maps, &zp_dev_zero_maps);
+static ZP_COUNTER_PERCPU(zp_a_dev_fa, dev_fault_around_pages,
+			 &zp_dev_fault_around);
 static ZP_COUNTER_ATOMIC(zp_a_shrink_scans, shrink_scans, &zp_shrink_scans);
 static ZP_COUNTER_ATOMIC(zp_a_shrink_freed, shrink_freed, &zp_shrink_freed);
 
@@ -163,6 +174,7 @@ static struct attribute *zp_pool_attrs[] = {
 	ZP_ATTR_PTR(zp_a_high),
 	ZP_ATTR_PTR(zp_a_low),
 	ZP_ATTR_PTR(zp_a_read_fault),
+	ZP_ATTR_PTR(zp_a_fault_around),
 	ZP_ATTR_PTR(zp_a_drain),
 	ZP_ATTR_PTR(zp_a_pages),
 	ZP_ATTR_PTR(zp_a_dirty),
@@ -173,6 +185,7 @@ static struct attribute *zp_pool_attrs[] = {
 	ZP_ATTR_PTR(zp_a_freed_full),
 	ZP_ATTR_PTR(zp_a_dev_faults),
 	ZP_ATTR_PTR(zp_a_dev_zero),
+	ZP_ATTR_PTR(zp_a_dev_fa),
 	ZP_ATTR_PTR(zp_a_shrink_scans),
 	ZP_ATTR_PTR(zp_a_shrink_freed),
 	NULL,

@@ -32,9 +32,13 @@ struct zp_tunables {
 	u64 scrub_order;	/* order of the blocks the scrubber takes */
 	u64 scrub_enabled;
 	u64 offload_timeout_ms;
+	u64 fault_around_pages;	/* power of 2, 1..ZP_FAULT_AROUND_MAX */
 	unsigned int zero_method;	/* enum zp_zero_method */
 	unsigned int read_fault;	/* enum zp_read_fault */
 };
+
+/* The kernel's default fault_around_bytes: 64 KiB */
+#define ZP_FAULT_AROUND_MAX	16
 
 extern struct zp_tunables zp_tun;
 extern const char * const zp_zero_method_names[];
@@ -74,6 +78,7 @@ DECLARE_PER_CPU(u64, zp_hits);
 DECLARE_PER_CPU(u64, zp_misses);
 DECLARE_PER_CPU(u64, zp_dev_faults);
 DECLARE_PER_CPU(u64, zp_dev_zero_maps);
+DECLARE_PER_CPU(u64, zp_dev_fault_around);
 extern atomic64_t zp_given_back;
 extern atomic64_t zp_freed_full;
 extern atomic64_t zp_scrub_wakeups;
@@ -107,6 +112,7 @@ unsigned long zp_node_take_dirty(struct zp_node *node, struct list_head *out,
 				 unsigned long max);
 unsigned long zp_release_pages(unsigned long nr);
 unsigned long zp_node_pages(struct zp_node *node);
+struct page *zp_take_pooled_page(int nid);
 void zp_drain_pcp(void);
 void zp_drain_all(void);
 

@@ -17,12 +17,16 @@
  * otherwise: below it, every fault wakes the scrub thread, even a disabled
  * one, which then competes with the faulting threads for the CPUs.
  *
- * Rows (--rows; the default is the first five):
+ * Rows (--rows; the default is the first six):
  *   anon-nomod      private anonymous mmap with MADV_NOHUGEPAGE (4 KiB
  *                   faults, as in Lameter's baseline), zeropool not loaded
  *   anon            the same with zeropool loaded (idle, scrubber off)
  *   zeropool-warm   /dev/zeropool, the pool filled beforehand to more pages
  *                   than the run needs, scrubber off during the timed part
+ *   zeropool-warm-fa16  zeropool-warm with pool/fault_around_pages=16: a
+ *                   fault maps up to 16 pool pages.  Its rates count pages
+ *                   made present, like every row, but it takes about 1/16
+ *                   of the faults (the summary prints how many)
  *   zeropool-cold   /dev/zeropool, pool drained, scrubber off: every fault
  *                   misses and allocates (and zeroes) inline
  *   shmem-prefault  MAP_SHARED tmpfs file whose pages all exist: the fault
@@ -55,11 +59,13 @@
 #define MAX_CLINES	16
 #define MAX_REPS	99
 #define POOL_SLACK	1024	/* per-CPU caches and rounding */
+#define FAULT_AROUND	"16"	/* pages, the R_WARM_FA row */
 
 enum row_id {
 	R_ANON_NOMOD,
 	R_ANON,
 	R_WARM,
+	R_WARM_FA,
 	R_COLD,
 	R_SHMEM,
 	R_ANON_THP,
@@ -77,6 +83,7 @@ static const struct row rows[NR_ROWS] = {
 	[R_ANON_NOMOD] = { "anon-nomod", false, true },
 	[R_ANON] = { "anon", true, true },
 	[R_WARM] = { "zeropool-warm", true, true },
+	[R_WARM_FA] = { "zeropool-warm-fa16", true, true },
 	[R_COLD] = { "zeropool-cold", true, true },
 	[R_SHMEM] = { "shmem-prefault", true, true },
 	[R_ANON_THP] = { "anon-thp", true, false },
@@ -307,9 +314,11 @@ static void run_pool_row(enum row_id r, int nthr, int cline, struct meas *m)
 		pool_empty();
 	} else {
 		pool_refill();
-		if (r == R_WARM)
+		if (r != R_LIVE)
 			scrub_off();
 	}
+	if (r == R_WARM_FA)
+		bench_set("pool/fault_around_pages", FAULT_AROUND);
 	zp_map_open(&zm, npages);
 	scrubd_read(&s0);
 	h0 = bench_get("pool/hits");
@@ -321,6 +330,8 @@ static void run_pool_row(enum row_id r, int nthr, int cline, struct meas *m)
 	m->scrubd_switches = s1.switches - s0.switches;
 	m->scrubd_ns = s1.ns - s0.ns;
 	zp_map_close(&zm);
+	if (r == R_WARM_FA)
+		bench_set("pool/fault_around_pages", "1");
 	if (r == R_LIVE)
 		scrub_off();
 }
@@ -333,6 +344,7 @@ static void run_one(enum row_id r, int nthr, int cline, struct meas *m)
 	memset(m, 0, sizeof(*m));
 	switch (r) {
 	case R_WARM:
+	case R_WARM_FA:
 	case R_COLD:
 	case R_LIVE:
 		run_pool_row(r, nthr, cline, m);
@@ -683,8 +695,8 @@ static void report_target(enum row_id a, enum row_id b, int threads,
 
 static void print_pool_summary(void)
 {
-	static const enum row_id pr[] = { R_WARM, R_COLD, R_LIVE };
-	uint64_t hits, misses, sw, ns, faults;
+	static const enum row_id pr[] = { R_WARM, R_WARM_FA, R_COLD, R_LIVE };
+	uint64_t hits, misses, sw, ns, faults, minflt;
 	unsigned int k;
 	int ti, ci, i, runs;
 
@@ -693,7 +705,7 @@ static void print_pool_summary(void)
 
 		if (!opt.want[r])
 			continue;
-		hits = misses = sw = ns = faults = 0;
+		hits = misses = sw = ns = faults = minflt = 0;
 		runs = 0;
 		for (ti = 0; ti < opt.nthreads; ti++)
 			for (ci = 0; ci < opt.nclines; ci++)
@@ -706,13 +718,16 @@ static void print_pool_summary(void)
 					sw += m->scrubd_switches;
 					ns += m->scrubd_ns;
 					faults += npages;
+					minflt += m->minflt;
 					runs++;
 				}
-		printf("# %s, %d timed runs, %llu faults: pool hits +%llu, misses +%llu%s\n",
+		printf("# %s, %d timed runs, %llu pages, %llu faults taken: pool hits +%llu, misses +%llu%s\n",
 		       rows[r].name, runs, (unsigned long long)faults,
+		       (unsigned long long)minflt,
 		       (unsigned long long)hits, (unsigned long long)misses,
-		       r == R_WARM ? (misses ? "  ** the pool ran dry **" :
-				      "  (pool never ran dry)") : "");
+		       r == R_WARM || r == R_WARM_FA ?
+		       (misses ? "  ** the pool ran dry **" :
+			"  (pool never ran dry)") : "");
 		printf("#   scrub thread during them: %llu context switches, %.1f ms CPU%s\n",
 		       (unsigned long long)sw, ns / 1e6,
 		       r == R_LIVE ? "" : " (scrubber disabled)");
@@ -743,6 +758,9 @@ static void print_header(void)
 	       opt.want[R_ANON_THP] ? " except anon-thp" : "");
 	printf("# shmem-prefault: %s, every page written beforehand\n",
 	       shm_path);
+	if (opt.want[R_WARM_FA])
+		printf("# zeropool-warm-fa16: pool/fault_around_pages=%s in its runs, a fault maps up to %s pool pages\n",
+		       FAULT_AROUND, FAULT_AROUND);
 	printf("# zeropool: pool filled to >= %llu pages (high_watermark) before each warm run, max_pages %llu,\n",
 	       (unsigned long long)pool_need,
 	       (unsigned long long)bench_get("pool/max_pages"));
@@ -783,7 +801,7 @@ static void run_round(int ti, int ci, int rep, const enum row_id *order,
 int main(int argc, char **argv)
 {
 	static const enum row_id round_order[] = {
-		R_ANON, R_WARM, R_SHMEM, R_COLD, R_ANON_THP, R_LIVE,
+		R_ANON, R_WARM, R_SHMEM, R_WARM_FA, R_COLD, R_ANON_THP, R_LIVE,
 	};
 	enum row_id order[NR_ROWS];
 	int norder = 0, r, ti, ci, i, k;
@@ -850,6 +868,7 @@ int main(int argc, char **argv)
 	       "flt/cpu/s", "fault/wsec", opt.best ? "best/best" : "med/med");
 	print_ratios(R_WARM, R_ANON);
 	print_ratios(R_WARM, R_SHMEM);
+	print_ratios(R_WARM_FA, R_ANON);
 	print_ratios(R_COLD, R_ANON);
 	print_ratios(R_ANON, R_ANON_NOMOD);
 	print_ratios(R_LIVE, R_ANON);
@@ -859,6 +878,8 @@ int main(int argc, char **argv)
 	report_target(R_WARM, R_SHMEM, 1, 1, 0.85);
 	for (ti = 0; ti < opt.nthreads; ti++)
 		report_target(R_WARM, R_ANON, opt.threads[ti], 64, 1.0);
+	printf("# the targets are per fault (a page each); with fault-around, pages made present:\n");
+	report_target(R_WARM_FA, R_ANON, 1, 1, 3.0);
 
 	if (zp_mod_loaded("zeropool")) {
 		bench_set("scrub/enabled", "1");

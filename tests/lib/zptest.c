@@ -340,6 +340,17 @@ uint64_t zp_status_kb(const char *key)
 	return zp_keyfile("/proc/self/status", key);
 }
 
+bool zp_bytes_zero(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 uint64_t zp_minflt(void)
 {
 	struct rusage ru;

@@ -58,6 +58,8 @@ bool zp_pins_balanced_since(uint64_t acq0, uint64_t rel0, int timeout_ms);
 uint64_t zp_meminfo_kb(const char *key);
 /* A field of /proc/self/status in kB (e.g. "RssFile"). */
 uint64_t zp_status_kb(const char *key);
+/* True if the @len bytes at @p are all zero. */
+bool zp_bytes_zero(const void *p, size_t len);
 /* Minor page faults this process took so far (getrusage). */
 uint64_t zp_minflt(void);
 
