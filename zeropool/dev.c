@@ -194,8 +194,9 @@ static vm_fault_t zp_dev_pfn_mkwrite(struct vm_fault *vmf)
 }
 
 /*
- * Fault-around maps nothing here: a hole must go through ->fault.  The op
- * still matters: since 6.4 a fault under the per-VMA lock is only handled
+ * The core's read fault-around maps nothing here: a hole must go through
+ * ->fault (which does its own fault-around, faultaround.c).  The op still
+ * matters: since 6.4 a fault under the per-VMA lock is only handled
  * there when the VMA has ->map_pages; without it every fault of ours would
  * be retried under mmap_lock, taking it twice.  ->fault and ->pfn_mkwrite
  * need neither lock of the mm.
