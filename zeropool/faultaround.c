@@ -50,8 +50,8 @@ static unsigned long zp_insert_run(struct vm_area_struct *vma,
  * for read.  The new pages go into the object first: from then on they are
  * its pages whether or not a PTE ever maps them here.
  */
-unsigned long zp_fault_around(struct vm_fault *vmf, struct zp_object *obj,
-			      unsigned long nr)
+void zp_fault_around(struct vm_fault *vmf, struct zp_object *obj,
+		     unsigned long nr)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long window = ALIGN_DOWN(vmf->address, nr << PAGE_SHIFT);
@@ -83,7 +83,7 @@ unsigned long zp_fault_around(struct vm_fault *vmf, struct zp_object *obj,
 		addrs[n++] = addr;
 	}
 	if (!n)
-		return 0;
+		return;
 
 	smp_mb();	/* pages published before reading zero_mapped */
 	if (READ_ONCE(obj->zero_mapped)) {
@@ -101,5 +101,4 @@ unsigned long zp_fault_around(struct vm_fault *vmf, struct zp_object *obj,
 		mapped += zp_insert_run(vma, addrs[i], &pages[i], run);
 	}
 	this_cpu_add(zp_dev_fault_around, mapped);
-	return mapped;
 }

@@ -26,7 +26,7 @@ struct zp_object {
 void zp_object_zap(struct zp_object *obj, pgoff_t index);
 
 /* faultaround.c */
-unsigned long zp_fault_around(struct vm_fault *vmf, struct zp_object *obj,
-			      unsigned long nr);
+void zp_fault_around(struct vm_fault *vmf, struct zp_object *obj,
+		     unsigned long nr);
 
 #endif /* _ZEROPOOL_OBJECT_H */

@@ -149,6 +149,14 @@ static struct page *zp_alloc_inline(int nid, gfp_t gfp)
 	return page;
 }
 
+/* @nid if it has a pool, else the local node (NUMA_NO_NODE included). */
+static int zp_pool_nid(int nid)
+{
+	if (nid < 0 || nid >= MAX_NUMNODES || !zp_nodes[nid])
+		return numa_node_id();
+	return nid;
+}
+
 /* A page from the pool of @nid (NUMA_NO_NODE: the local node), or NULL. */
 struct page *zp_take_pooled_page(int nid)
 {
@@ -156,8 +164,7 @@ struct page *zp_take_pooled_page(int nid)
 	struct zp_node *node;
 	struct page *page;
 
-	if (nid < 0 || nid >= MAX_NUMNODES || !zp_nodes[nid])
-		nid = local;
+	nid = zp_pool_nid(nid);
 	node = zp_nodes[nid];
 	if (unlikely(!node))
 		return NULL;
@@ -179,9 +186,7 @@ struct page *zp_take_page(int nid, gfp_t gfp)
 	if (likely(page))
 		return page;
 	this_cpu_inc(zp_misses);
-	if (nid < 0 || nid >= MAX_NUMNODES || !zp_nodes[nid])
-		nid = numa_node_id();
-	return zp_alloc_inline(nid, gfp);
+	return zp_alloc_inline(zp_pool_nid(nid), gfp);
 }
 EXPORT_SYMBOL_GPL(zp_take_page);
 
