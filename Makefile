@@ -17,7 +17,7 @@ TOP := $(CURDIR)
 BUILD := $(TOP)/build
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
-KSRC := Kbuild include zeropool pagesplice ptshare bte_offload tests/modules
+KSRC := Kbuild include zeropool_core zeropool pagesplice ptshare bte_offload tests/modules
 
 CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror -I$(TOP)/include -pthread

@@ -12,8 +12,8 @@ static void bad(const char *params)
 	int err = zp_mod_load("zeropool", "zeropool", params);
 
 	tap_ok(err == -EINVAL && !zp_mod_loaded("zeropool") &&
-	       stat(ZP_SYSFS, &st) < 0,
-	       "load with \"%s\" fails with EINVAL (%s), no tree left", params,
+	       stat(ZP_SYSFS "/pool", &st) < 0,
+	       "load with \"%s\" fails with EINVAL (%s), no pool/ left", params,
 	       err ? strerror(-err) : "loaded");
 	zp_unload_quiet("zeropool");
 }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* zeropool.ko loads and unloads cleanly, its stats tree with it. */
+/*
+ * zeropool.ko loads and unloads cleanly, its directories of the stats tree
+ * with it; the tree itself (zeropool_core.ko) goes with the last module.
+ */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,6 +27,7 @@ int main(int argc, char **argv)
 
 	tap_init(argv[0]);
 	zp_unload_quiet("zeropool");
+	zp_unload_quiet(ZP_CORE);
 	tap_ok(!exists(ZP_SYSFS), "no stats tree before loading");
 
 	for (i = 0; i < CYCLES; i++) {
@@ -38,15 +42,20 @@ int main(int argc, char **argv)
 			tree_fail++;
 		if (zp_mod_unload("zeropool"))
 			unload_fail++;
+		if (exists(ZP_SYSFS "/pool") || exists(ZP_SYSFS "/scrub"))
+			gone_fail++;
+		if (zp_mod_unload(ZP_CORE))
+			unload_fail++;
 		if (exists(ZP_SYSFS))
 			gone_fail++;
 	}
 	tap_ok(!load_fail, "%d loads succeed (%d failed)", CYCLES, load_fail);
 	tap_ok(!tree_fail, "tree with version %s present after each load (%d bad)",
 	       ZEROPOOL_VERSION, tree_fail);
-	tap_ok(!unload_fail, "%d unloads succeed (%d failed)", CYCLES,
-	       unload_fail);
-	tap_ok(!gone_fail, "tree gone after each unload (%d left)", gone_fail);
+	tap_ok(!unload_fail, "%d unloads of zeropool, then %s, succeed (%d failed)",
+	       CYCLES, ZP_CORE, unload_fail);
+	tap_ok(!gone_fail, "pool/ and scrub/ gone after each unload, the tree after %s's (%d left)",
+	       ZP_CORE, gone_fail);
 	tap_ok(zp_mod_unload("zeropool") == -ENOENT,
 	       "unloading an absent module gives ENOENT");
 	return tap_done();

@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 	if (mem == MAP_FAILED)
 		tap_bail("mmap: %s", strerror(errno));
 	memset(mem, 1, MEM);
-	zp_load_zeropool(NULL);
+	zp_unload_quiet("zeropool");	/* ptshare needs only the tree */
 	base = pts_u_kprobes();
 	for (i = 0; i < FORKERS; i++)
 		if (pthread_create(&th[i], NULL, forker, (void *)(long)i))

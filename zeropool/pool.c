@@ -268,7 +268,7 @@ unsigned long zp_release_pages(unsigned long nr)
 }
 
 /* Moves the pages of every per-CPU cache back to the node lists. */
-void zp_drain_pcp(void)
+static void zp_drain_pcp(void)
 {
 	on_each_cpu(zp_pcp_drain_local, NULL, 1);
 }
@@ -278,6 +278,21 @@ void zp_drain_all(void)
 {
 	zp_drain_pcp();
 	zp_release_pages(ULONG_MAX);
+}
+
+/* Frees pages until the pool holds at most @max_pages (a lowered cap). */
+void zp_pool_trim_to(unsigned long max_pages)
+{
+	long excess = atomic_long_read(&zp_held) - (long)max_pages;
+
+	if (excess > 0)
+		zp_release_pages(excess);
+	excess = atomic_long_read(&zp_held) - (long)max_pages;
+	if (excess > 0) {
+		/* the rest sat in per-CPU caches */
+		zp_drain_pcp();
+		zp_release_pages(excess);
+	}
 }
 
 int zp_pool_init(void)

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zeropool's own directories of the stats tree: pool/, pool/node<N>/ and
- * scrub/ (with scrub/blocks/).  Every file is described in
+ * scrub/ (with scrub/blocks/): the counters, gauges and actions, and the
+ * tunables of tunables.c beside them.  Every file is described in
  * include/uapi/ABI.md.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
-#include <linux/log2.h>
 #include <linux/slab.h>
 
 #include <zeropool/compat.h>
@@ -23,52 +23,7 @@ static struct zp_attr *zp_node_attrs;	/* two per node with memory */
 static struct zp_attr *zp_block_attrs;	/* one per order */
 static struct attribute **zp_block_attr_ptrs;
 
-/* --- tunable rules, called under zp_tunables_lock() --- */
-
-static int zp_check_max(const struct zp_attr *attr, u64 val)
-{
-	if (val < READ_ONCE(zp_tun.high_watermark) ||
-	    val > zp_max_pages_limit())
-		return -EINVAL;
-	return 0;
-}
-
-static void zp_max_changed(const struct zp_attr *attr)
-{
-	long excess = atomic_long_read(&zp_held) - (long)zp_tun.max_pages;
-
-	if (excess > 0)
-		zp_release_pages(excess);
-	excess = atomic_long_read(&zp_held) - (long)zp_tun.max_pages;
-	if (excess > 0) {
-		/* the rest sat in per-CPU caches */
-		zp_drain_pcp();
-		zp_release_pages(excess);
-	}
-}
-
-static int zp_check_high(const struct zp_attr *attr, u64 val)
-{
-	if (val <= READ_ONCE(zp_tun.low_watermark) ||
-	    val > READ_ONCE(zp_tun.max_pages))
-		return -EINVAL;
-	return 0;
-}
-
-static int zp_check_low(const struct zp_attr *attr, u64 val)
-{
-	return val < READ_ONCE(zp_tun.high_watermark) ? 0 : -EINVAL;
-}
-
-static int zp_check_pow2(const struct zp_attr *attr, u64 val)
-{
-	return is_power_of_2(val) ? 0 : -EINVAL;
-}
-
-static void zp_kick_changed(const struct zp_attr *attr)
-{
-	zp_scrub_kick_all();
-}
+/* --- actions --- */
 
 static u64 zp_drain_request;
 
@@ -142,17 +97,6 @@ static u64 zp_allocator_zeroes_get(const struct zp_attr *attr)
 
 /* --- pool/ --- */
 
-static ZP_TUNABLE(zp_a_max, max_pages, &zp_tun.max_pages, 1, U64_MAX,
-		  zp_check_max, zp_max_changed);
-static ZP_TUNABLE(zp_a_high, high_watermark, &zp_tun.high_watermark, 1,
-		  U64_MAX, zp_check_high, zp_kick_changed);
-static ZP_TUNABLE(zp_a_low, low_watermark, &zp_tun.low_watermark, 0,
-		  U64_MAX, zp_check_low, zp_kick_changed);
-static ZP_TUNABLE_ENUM(zp_a_read_fault, read_fault, &zp_tun.read_fault,
-		       zp_read_fault_names, NULL, NULL);
-static ZP_TUNABLE(zp_a_fault_around, fault_around_pages,
-		  &zp_tun.fault_around_pages, 1, ZP_FAULT_AROUND_MAX,
-		  zp_check_pow2, NULL);
 static ZP_TUNABLE(zp_a_drain, drain, &zp_drain_request, 0, 1, NULL,
 		  zp_drain_changed);
 static ZP_GAUGE(zp_a_pages, pages, zp_pages_get);
@@ -170,11 +114,6 @@ static ZP_COUNTER_ATOMIC(zp_a_shrink_scans, shrink_scans, &zp_shrink_scans);
 static ZP_COUNTER_ATOMIC(zp_a_shrink_freed, shrink_freed, &zp_shrink_freed);
 
 static struct attribute *zp_pool_attrs[] = {
-	ZP_ATTR_PTR(zp_a_max),
-	ZP_ATTR_PTR(zp_a_high),
-	ZP_ATTR_PTR(zp_a_low),
-	ZP_ATTR_PTR(zp_a_read_fault),
-	ZP_ATTR_PTR(zp_a_fault_around),
 	ZP_ATTR_PTR(zp_a_drain),
 	ZP_ATTR_PTR(zp_a_pages),
 	ZP_ATTR_PTR(zp_a_dirty),
@@ -195,24 +134,12 @@ static const struct attribute_group zp_pool_group = {
 	.attrs = zp_pool_attrs,
 };
 
+static const struct attribute_group zp_pool_tunable_group = {
+	.attrs = zp_pool_tunable_attrs,
+};
+
 /* --- scrub/ --- */
 
-static void zp_enabled_changed(const struct zp_attr *attr)
-{
-	if (zp_tun.scrub_enabled)
-		zp_scrub_kick_all();
-	else
-		zp_scrub_quiesce();
-}
-
-static ZP_TUNABLE(zp_a_enabled, enabled, &zp_tun.scrub_enabled, 0, 1, NULL,
-		  zp_enabled_changed);
-static ZP_TUNABLE(zp_a_order, scrub_order, &zp_tun.scrub_order, 0,
-		  ZP_MAX_PAGE_ORDER, NULL, NULL);
-static ZP_TUNABLE_ENUM(zp_a_zero_method, zero_method, &zp_tun.zero_method,
-		       zp_zero_method_names, NULL, NULL);
-static ZP_TUNABLE(zp_a_timeout, offload_timeout_ms, &zp_tun.offload_timeout_ms,
-		  1, 60000, NULL, NULL);
 static ZP_TEXT(zp_a_method, method, zp_method_text);
 static ZP_TEXT(zp_a_backend, backend, zp_backend_text);
 static ZP_GAUGE(zp_a_alloc_zeroes, allocator_zeroes, zp_allocator_zeroes_get);
@@ -228,10 +155,6 @@ static ZP_COUNTER_ATOMIC(zp_a_timeouts, offload_timeouts,
 			 &zp_offload_timeouts);
 
 static struct attribute *zp_scrub_attrs[] = {
-	ZP_ATTR_PTR(zp_a_enabled),
-	ZP_ATTR_PTR(zp_a_order),
-	ZP_ATTR_PTR(zp_a_zero_method),
-	ZP_ATTR_PTR(zp_a_timeout),
 	ZP_ATTR_PTR(zp_a_method),
 	ZP_ATTR_PTR(zp_a_backend),
 	ZP_ATTR_PTR(zp_a_alloc_zeroes),
@@ -248,6 +171,10 @@ static struct attribute *zp_scrub_attrs[] = {
 
 static const struct attribute_group zp_scrub_group = {
 	.attrs = zp_scrub_attrs,
+};
+
+static const struct attribute_group zp_scrub_tunable_group = {
+	.attrs = zp_scrub_tunable_attrs,
 };
 
 /* A read-only gauge file made at run time (names with a number in them). */
@@ -350,12 +277,18 @@ int zp_pool_sysfs_init(void)
 		zp_pool_kobj = NULL;
 		return err;
 	}
+	err = sysfs_create_group(zp_pool_kobj, &zp_pool_tunable_group);
+	if (err)
+		goto out_remove;
 	zp_scrub_kobj = zp_stats_dir_create(NULL, "scrub", &zp_scrub_group);
 	if (IS_ERR(zp_scrub_kobj)) {
 		err = PTR_ERR(zp_scrub_kobj);
 		zp_scrub_kobj = NULL;
 		goto out_remove;
 	}
+	err = sysfs_create_group(zp_scrub_kobj, &zp_scrub_tunable_group);
+	if (err)
+		goto out_remove;
 	err = zp_nodes_sysfs_init();
 	if (err)
 		goto out_remove;

@@ -24,7 +24,10 @@ enum zp_read_fault {
 	ZP_READ_FAULT_ALLOC,
 };
 
-/* Tunables; written only under zp_tunables_lock(), read with READ_ONCE. */
+/*
+ * Tunables (tunables.c); written only under zp_tunables_lock(), read with
+ * READ_ONCE.
+ */
 struct zp_tunables {
 	u64 max_pages;		/* hard cap on pages held, all nodes */
 	u64 low_watermark;	/* per node: scrubber wakes below this */
@@ -94,12 +97,10 @@ extern atomic64_t zp_shrink_scans;
 extern atomic64_t zp_shrink_freed;
 extern unsigned long zp_pressure_until;	/* jiffies; scrubber backs off */
 
-/* main.c */
-u64 zp_max_pages_limit(void);
-
-/* stats.c */
-int zp_stats_init(void);
-void zp_stats_exit(void);
+/* tunables.c: the files of pool/ and scrub/ that are tunables */
+extern struct attribute *zp_pool_tunable_attrs[];
+extern struct attribute *zp_scrub_tunable_attrs[];
+int zp_tunables_init(void);
 
 /* pool.c */
 int zp_pool_init(void);
@@ -113,10 +114,10 @@ unsigned long zp_node_take_dirty(struct zp_node *node, struct list_head *out,
 unsigned long zp_release_pages(unsigned long nr);
 unsigned long zp_node_pages(struct zp_node *node);
 struct page *zp_take_pooled_page(int nid);
-void zp_drain_pcp(void);
 void zp_drain_all(void);
+void zp_pool_trim_to(unsigned long max_pages);
 
-/* pool_sysfs.c */
+/* sysfs.c */
 int zp_pool_sysfs_init(void);
 void zp_pool_sysfs_exit(void);
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The shared stats tree, /sys/kernel/zeropool/, owned by zeropool.ko.
+ * The shared stats tree, /sys/kernel/zeropool/, owned by zeropool_core.ko
+ * (zeropool_core/): every module of the set depends on it, and only the
+ * modules that use the pool depend on zeropool.ko too.
  *
  * A module describes its files as an array of struct zp_attr (read-only
  * counters and gauges, validated tunables), then adds them as its own
@@ -14,6 +16,7 @@
 
 #include <linux/atomic.h>
 #include <linux/kobject.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/sysfs.h>
 #include <linux/types.h>
@@ -38,6 +41,8 @@ struct zp_attr {
 	};
 	u64 min;
 	u64 max;
+	bool boolean;			/* ZP_ATTR_TUNABLE in [0, 1], y/n too */
+	bool param_given;		/* set by its module parameter at load */
 	const char * const *names;	/* ZP_ATTR_ENUM, NULL-terminated */
 	void *data;			/* for ->get() and ->text() */
 	u64 (*get)(const struct zp_attr *attr);
@@ -81,6 +86,12 @@ ssize_t zp_attr_store(struct kobject *kobj, struct kobj_attribute *kattr,
 		  .min = (_min), .max = (_max), .check = (_check),	\
 		  .changed = (_changed))
 
+/* Writable 0 or 1 (also y/n, as a bool module parameter takes). */
+#define ZP_TUNABLE_BOOL(_var, _name, _ptr, _check, _changed)		\
+	__ZP_ATTR(_var, _name, 0644, ZP_ATTR_TUNABLE, .val = (_ptr),	\
+		  .min = 0, .max = 1, .boolean = true, .check = (_check), \
+		  .changed = (_changed))
+
 /* Writable choice among names[]; reads back the current name. */
 #define ZP_TUNABLE_ENUM(_var, _name, _ptr, _names, _check, _changed)	\
 	__ZP_ATTR(_var, _name, 0644, ZP_ATTR_ENUM, .index = (_ptr),	\
@@ -101,5 +112,25 @@ void zp_stats_dir_destroy(struct kobject *dir);
 /* Serialises every tunable write in the tree (see zp_attr.check). */
 void zp_tunables_lock(void);
 void zp_tunables_unlock(void);
+
+/*
+ * Module parameter @_name that is the tunable @_attr: accepted at load by
+ * the same parse as its sysfs file (range, names, y/n), stored in the
+ * same variable, and read back from /sys/module/<mod>/parameters/ as the
+ * current value.  Cross-file rules are not known before the module's init
+ * runs: init derives the defaults of parameters not given
+ * (zp_attr.param_given) and then calls zp_tunables_check().
+ */
+extern const struct kernel_param_ops zp_param_ops;
+#define ZP_PARAM(_name, _attr, _desc)					\
+	module_param_cb(_name, &zp_param_ops, &(_attr), 0444);		\
+	MODULE_PARM_DESC(_name, _desc)
+
+/*
+ * Runs the ->check() of every tunable in @attrs (NULL-terminated, files
+ * of directory @dir) against its current value, under the tunable lock:
+ * 0, or the first error, logged.
+ */
+int zp_tunables_check(struct attribute **attrs, const char *dir);
 
 #endif /* _ZEROPOOL_STATS_H */

@@ -321,16 +321,13 @@ static void zp_kmsg_show(int fd, const char *name)
 	}
 }
 
-int zp_kmod_load(struct zp_kmod *k, const char *name, const char *params)
+static int zp_kmod_insert(struct zp_kmod *k, const char *name,
+			  const char *params)
 {
 	struct kmod_module *mod;
 	int err, kmsg;
 	char *path;
 
-	if (zp_module_loaded(name)) {
-		zp_explain_load_error(name, NULL, EEXIST);
-		return -EEXIST;
-	}
 	mod = zp_kmod_find(k, name, &path);
 	if (!mod) {
 		zp_not_found(name, path);
@@ -351,6 +348,32 @@ int zp_kmod_load(struct zp_kmod *k, const char *name, const char *params)
 		close(kmsg);
 	free(path);
 	return err < 0 ? err : 0;
+}
+
+/*
+ * Every module of the set registers with zeropool_core, which owns the
+ * stats tree: it comes in before the first of them, quietly (as modprobe
+ * loads a dependency), and goes out after the last (as modprobe -r does).
+ */
+int zp_kmod_load(struct zp_kmod *k, const char *name, const char *params)
+{
+	bool core_added = false;
+	int err;
+
+	if (zp_module_loaded(name)) {
+		zp_explain_load_error(name, NULL, EEXIST);
+		return -EEXIST;
+	}
+	if (strcmp(name, ZP_CORE_MODULE) && !zp_module_loaded(ZP_CORE_MODULE)) {
+		err = zp_kmod_insert(k, ZP_CORE_MODULE, NULL);
+		if (err)
+			return err;
+		core_added = true;
+	}
+	err = zp_kmod_insert(k, name, params);
+	if (err && core_added)
+		zp_kmod_unload_core_if_unused(k);
+	return err;
 }
 
 int zp_kmod_unload(struct zp_kmod *k, const char *name)
@@ -380,7 +403,31 @@ int zp_kmod_unload(struct zp_kmod *k, const char *name)
 		usleep(100000);
 	}
 	kmod_module_unref(mod);
-	if (err < 0)
+	if (err < 0) {
 		zp_explain_unload_error(name, -err);
-	return err < 0 ? err : 0;
+		return err;
+	}
+	if (strcmp(name, ZP_CORE_MODULE))
+		zp_kmod_unload_core_if_unused(k);
+	return 0;
+}
+
+void zp_kmod_unload_core_if_unused(struct zp_kmod *k)
+{
+	struct kmod_module *mod;
+	char refcnt[32], holders[8];
+	int err;
+
+	if (!zp_module_loaded(ZP_CORE_MODULE))
+		return;
+	zp_read_mod_attr(ZP_CORE_MODULE, "refcnt", refcnt, sizeof(refcnt));
+	zp_holders(ZP_CORE_MODULE, holders, sizeof(holders));
+	if (strcmp(refcnt, "0") || holders[0])
+		return;
+	if (kmod_module_new_from_name(k->ctx, ZP_CORE_MODULE, &mod) < 0)
+		return;
+	err = kmod_module_remove_module(mod, KMOD_REMOVE_NOLOG);
+	if (err < 0 && k->verbose)
+		zp_note("%s: left loaded: %s", ZP_CORE_MODULE, strerror(-err));
+	kmod_module_unref(mod);
 }

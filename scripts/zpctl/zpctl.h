@@ -19,6 +19,12 @@
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
 
+/*
+ * The module that owns the stats tree: loaded before the first module of
+ * the set and unloaded after the last by zp_kmod_load/unload themselves.
+ */
+#define ZP_CORE_MODULE	"zeropool_core"
+
 /* The module set in load order; unloading walks it backwards. */
 #define ZP_NR_MODULES	4
 extern const char *const zp_modules[ZP_NR_MODULES];
@@ -156,6 +162,8 @@ void zp_kmod_close(struct zp_kmod *k);
 /* 0, or -errno after printing what it means and what to do. */
 int zp_kmod_load(struct zp_kmod *k, const char *name, const char *params);
 int zp_kmod_unload(struct zp_kmod *k, const char *name);
+/* Unloads zeropool_core when no module of the set uses it any more. */
+void zp_kmod_unload_core_if_unused(struct zp_kmod *k);
 /* 0 when @name can be found (in --from DIR, or installed). */
 bool zp_kmod_available(struct zp_kmod *k, const char *name);
 /* Explains -@err of a load or unload of @name on stderr. */

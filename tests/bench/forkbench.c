@@ -306,7 +306,8 @@ int main(int argc, char **argv)
 		}
 	}
 	csv = bench_csv_open(csv_path, "kernel,mib,thp,series,forks,fork_us,rec_fork_us,copy_us,est_fork_us,saved_pct,pgt_kib,pte_tables,vmpte_kib,vs_nomod");
-	bench_load_zeropool("");
+	/* ptshare needs the stats tree only: no pool on either side */
+	bench_unload("zeropool");
 	bench_unload("ptshare");
 	printf("# forkbench on %s, %d reps; fork_us is the parent's fork() call (median)\n",
 	       bench_kernel(), reps);
@@ -322,7 +323,7 @@ int main(int argc, char **argv)
 		if (thp)
 			run_size(sizes[i], true, w100_max);
 	}
-	bench_unload("zeropool");
+	bench_unload(ZP_CORE);
 	if (csv)
 		fclose(csv);
 	return 0;

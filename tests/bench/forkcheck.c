@@ -204,7 +204,8 @@ int main(int argc, char **argv)
 		}
 	}
 	tr_find();
-	bench_load_zeropool("");
+	/* ptshare needs the stats tree only: no pool on either side */
+	bench_unload("zeropool");
 	bench_unload("ptshare");
 	bench_ptshare_load();
 	tr_start();
@@ -217,7 +218,7 @@ int main(int argc, char **argv)
 		agreed += run_size(sizes[i], reps);
 	tr_stop();
 	bench_unload("ptshare");
-	bench_unload("zeropool");
+	bench_unload(ZP_CORE);
 	printf("target ptshare / ftrace copy_page_range medians within %d%%: %s (%d of %d sizes)\n",
 	       AGREE_PCT, agreed == nsizes ? "met" : "not met", agreed, nsizes);
 	return 0;

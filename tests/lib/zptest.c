@@ -93,6 +93,12 @@ int zp_mod_load(const char *dir, const char *name, const char *params)
 
 	if (!base)
 		return -ENOENT;
+	/* every module of the set needs the stats tree, as modprobe knows */
+	if (strcmp(name, ZP_CORE) && !zp_mod_loaded(ZP_CORE)) {
+		ret = zp_mod_load(ZP_CORE, ZP_CORE, NULL);
+		if (ret && ret != -EEXIST)
+			return ret;
+	}
 	snprintf(path, sizeof(path), "%s/%s/%s.ko", base, dir, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

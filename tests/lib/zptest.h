@@ -25,7 +25,13 @@ int tap_done(void);
 void tap_bail(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 
-/* Modules, from $ZP_MODDIR/<dir>/<name>.ko.  Return 0 or -errno. */
+/* The module that owns the stats tree; every other one depends on it. */
+#define ZP_CORE "zeropool_core"
+
+/*
+ * Modules, from $ZP_MODDIR/<dir>/<name>.ko, zeropool_core first if it is
+ * not loaded yet.  Return 0 or -errno.
+ */
 int zp_mod_load(const char *dir, const char *name, const char *params);
 int zp_mod_unload(const char *name);
 bool zp_mod_loaded(const char *name);
