@@ -67,8 +67,8 @@ kernels:
 
 user:
 	$(MAKE) -C tests TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)"
-	@if [ -f scripts/zpctl/Makefile ]; then \
-		$(MAKE) -C scripts/zpctl TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)"; \
+	@if [ -f tools/zpctl/Makefile ]; then \
+		$(MAKE) -C tools/zpctl TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)"; \
 	fi
 
 setup:
@@ -98,7 +98,7 @@ demo: setup
 
 install:
 	$(MAKE) -C $(KDIR) M=$(TOP) modules_install
-	$(MAKE) -C scripts/zpctl TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)" install
+	$(MAKE) -C tools/zpctl TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)" install
 
 clean:
 	rm -rf $(BUILD)

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "lib/zptest.h"
-#include "../scripts/zpctl/test/jsonck.h"
+#include "../tools/zpctl/test/jsonck.h"
 
 #define OUT_MAX (1 << 20)
 
