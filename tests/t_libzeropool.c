@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <uapi/libzeropool.h>
+#include <libzeropool.h>
 
 #include "lib/zptest.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * libzeropool: see include/uapi/libzeropool.h.  Each allocation is its own
+ * libzeropool: see lib/include/libzeropool.h.  Each allocation is its own
  * /dev/zeropool object: the fd is closed at once, the mapping keeps the
  * object alive, and munmap() of the last mapping frees it.
  */
@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <uapi/libzeropool.h>
+#include <libzeropool.h>
 #include <uapi/zeropool.h>
 
 static int zp_disabled(void)
