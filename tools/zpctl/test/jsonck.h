@@ -2,7 +2,7 @@
 /*
  * A tiny JSON reader for the tests of zpctl (host and guest): checks that
  * a text is one valid JSON value and fetches a member by its dotted path
- * ("stats.pool.max_pages").  Header-only so tests/t_zpctl.c can use it.
+ * ("stats.pool.max_pages").  Header-only so tests/zpctl/t_zpctl.c can use it.
  */
 #ifndef _ZPCTL_JSONCK_H
 #define _ZPCTL_JSONCK_H

@@ -15,9 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/hog.h"
-#include "lib/psring.h"
-#include "lib/zptest.h"
+#include "../lib/hog.h"
+#include "../lib/psring.h"
+#include "../lib/zptest.h"
 
 #define BUF		(1UL << 20)
 #define NOBODY		65534

@@ -25,8 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/psring.h"
-#include "lib/zptest.h"
+#include "../lib/psring.h"
+#include "../lib/zptest.h"
 
 #define RINGS		4
 #define PROCS		2

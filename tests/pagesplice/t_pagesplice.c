@@ -21,8 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/psring.h"
-#include "lib/zptest.h"
+#include "../lib/psring.h"
+#include "../lib/zptest.h"
 
 #define PS "pagesplice/"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/zptest.h"
+#include "../lib/zptest.h"
 
 int main(int argc, char **argv)
 {

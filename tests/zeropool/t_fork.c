@@ -14,7 +14,7 @@
 
 #include <uapi/zeropool.h>
 
-#include "lib/zptest.h"
+#include "../lib/zptest.h"
 
 #define NPAGES 64
 

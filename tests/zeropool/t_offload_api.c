@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/zpdev.h"
-#include "lib/zptest.h"
+#include "../lib/zpdev.h"
+#include "../lib/zptest.h"
 
 #define HIGH 1024
 

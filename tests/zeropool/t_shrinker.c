@@ -5,8 +5,8 @@
  */
 #include <stdio.h>
 
-#include "lib/hog.h"
-#include "lib/zptest.h"
+#include "../lib/hog.h"
+#include "../lib/zptest.h"
 
 int main(int argc, char **argv)
 {

@@ -6,8 +6,8 @@
  */
 #include <stdio.h>
 
-#include "lib/zpdev.h"
-#include "lib/zptest.h"
+#include "../lib/zpdev.h"
+#include "../lib/zptest.h"
 
 static uint64_t blocks_pages(void)
 {

@@ -13,7 +13,7 @@
 
 #include <libzeropool.h>
 
-#include "lib/zptest.h"
+#include "../lib/zptest.h"
 
 #define SIZE (3 * 1024 * 1024 + 123)
 

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "lib/zptest.h"
+#include "../lib/zptest.h"
 
 static void bad(const char *params)
 {

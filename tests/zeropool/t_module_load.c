@@ -6,7 +6,7 @@
 
 #include <zeropool/version.h>
 
-#include "lib/zptest.h"
+#include "../lib/zptest.h"
 
 #define CYCLES 20
 

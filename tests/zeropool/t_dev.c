@@ -15,8 +15,8 @@
 
 #include <uapi/zeropool.h>
 
-#include "lib/zpdev.h"
-#include "lib/zptest.h"
+#include "../lib/zpdev.h"
+#include "../lib/zptest.h"
 
 #define NPAGES 2048
 

@@ -20,8 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/zptest.h"
-#include "../tools/zpctl/test/jsonck.h"
+#include "../lib/zptest.h"
+#include "../../tools/zpctl/test/jsonck.h"
 
 #define OUT_MAX (1 << 20)
 

@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/ptshare_util.h"
-#include "lib/zptest.h"
+#include "../lib/ptshare_util.h"
+#include "../lib/zptest.h"
 
 #define P "ptshare/"
 

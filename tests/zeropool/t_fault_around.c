@@ -17,8 +17,8 @@
 
 #include <uapi/zeropool.h>
 
-#include "lib/zpdev.h"
-#include "lib/zptest.h"
+#include "../lib/zpdev.h"
+#include "../lib/zptest.h"
 
 #define FA 16
 #define PG 4096UL

@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/bte_test.h"
-#include "lib/zpdev.h"
-#include "lib/zptest.h"
+#include "../lib/bte_test.h"
+#include "../lib/zpdev.h"
+#include "../lib/zptest.h"
 
 #define NPAGES	2048
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/zptest.h"
+#include "../lib/zptest.h"
 
 /* @val as it may be printed on one TAP line. */
 static const char *shown(const char *val)

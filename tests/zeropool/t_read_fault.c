@@ -9,8 +9,8 @@
  */
 #include <uapi/zeropool.h>
 
-#include "lib/zpdev.h"
-#include "lib/zptest.h"
+#include "../lib/zpdev.h"
+#include "../lib/zptest.h"
 
 #define N 256
 

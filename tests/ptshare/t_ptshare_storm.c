@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/ptshare_util.h"
-#include "lib/zptest.h"
+#include "../lib/ptshare_util.h"
+#include "../lib/zptest.h"
 
 #define FORKERS		16
 #define MEM		(4UL << 20)

@@ -14,8 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "lib/psring.h"
-#include "lib/zptest.h"
+#include "../lib/psring.h"
+#include "../lib/zptest.h"
 
 static long pg;
 

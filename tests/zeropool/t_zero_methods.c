@@ -6,8 +6,8 @@
  */
 #include <string.h>
 
-#include "lib/zpdev.h"
-#include "lib/zptest.h"
+#include "../lib/zpdev.h"
+#include "../lib/zptest.h"
 
 #define N 512
 

@@ -21,9 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/bte_test.h"
-#include "lib/zptest.h"
-#include "fuzz/fuzz.h"
+#include "../lib/bte_test.h"
+#include "../lib/zptest.h"
+#include "fuzz.h"
 
 #define PS "pagesplice/"
 
