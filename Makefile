@@ -5,7 +5,10 @@
 #   make KVER=<release>  modules for that installed kernel, in the tree
 #   make KDIR=<dir>      modules against that kernel build directory
 #   make kernels         modules for every target kernel (scripts/kernels)
-#   make user            libzeropool, tests and benchmarks (build/user/)
+#   make user            libzeropool, zpctl, tests and benchmarks (build/user/)
+#   make install         modules (when a kernel build directory is found),
+#                        zpctl with its man page, libzeropool with its header
+#                        and libzeropool.pc; DESTDIR=, PREFIX=/usr/local
 #   make check           setup, lint, build, every test on both kernels
 #   make check-debug     the in-guest suite and a kmemleak scan in a debug
 #                        kernel (KASAN, lockdep, ...) built once from source
@@ -66,9 +69,10 @@ kernels:
 	done
 
 user:
+	$(MAKE) -C lib TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)"
 	$(MAKE) -C tests TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)"
-	@if [ -f scripts/zpctl/Makefile ]; then \
-		$(MAKE) -C scripts/zpctl TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)"; \
+	@if [ -f tools/zpctl/Makefile ]; then \
+		$(MAKE) -C tools/zpctl TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)"; \
 	fi
 
 setup:
@@ -96,13 +100,20 @@ demo: setup
 	$(MAKE) user
 	scripts/demo
 
+# Modules into $(DESTDIR)/lib/modules/<release>/ (kbuild's INSTALL_MOD_PATH),
+# when there is a kernel to install them for; DKMS is the other way.
 install:
-	$(MAKE) -C $(KDIR) M=$(TOP) modules_install
-	$(MAKE) -C scripts/zpctl TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)" install
+ifeq ($(HAVE_KDIR),1)
+	$(MAKE) -C $(KDIR) M=$(TOP) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+else
+	@echo "install: no kernel build directory $(KDIR): modules not installed (KVER=, KDIR=, or DKMS)"
+endif
+	$(MAKE) -C tools/zpctl TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)" install
+	$(MAKE) -C lib TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)" install
 
 clean:
 	rm -rf $(BUILD)
 	-[ ! -f $(KDIR)/Makefile ] || $(MAKE) -C $(KDIR) M=$(TOP) clean
 
 help:
-	@sed -n '3,13s/^# \{0,1\}//p' Makefile
+	@sed -n '3,16s/^# \{0,1\}//p' Makefile
