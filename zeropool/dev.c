@@ -42,9 +42,6 @@
 
 #define ZEROPOOL_FS_MAGIC	0x7a70706c	/* "zppl" */
 
-DEFINE_PER_CPU(u64, zp_dev_faults);
-DEFINE_PER_CPU(u64, zp_dev_zero_maps);
-
 static struct vfsmount *zp_fs_mnt;
 static int zp_fs_count;
 
@@ -127,7 +124,7 @@ static vm_fault_t zp_map_zero_page(struct zp_object *obj, struct vm_fault *vmf)
 	ret = vmf_insert_mixed(vmf->vma, vmf->address,
 			       pfn_to_pfn_t(my_zero_pfn(vmf->address)));
 	mutex_unlock(&obj->lock);
-	this_cpu_inc(zp_dev_zero_maps);
+	this_cpu_inc(zp_pcpu_cnt.dev_zero_maps);
 	return ret;
 }
 
@@ -144,7 +141,7 @@ static vm_fault_t zp_dev_fault_alloc(struct vm_fault *vmf)
 	unsigned long nr;
 	int err;
 
-	this_cpu_inc(zp_dev_faults);
+	this_cpu_inc(zp_pcpu_cnt.dev_faults);
 	page = xa_load(&obj->pages, vmf->pgoff);
 	if (!page) {
 		page = zp_object_instantiate(obj, vmf->pgoff, false);
@@ -167,7 +164,7 @@ static vm_fault_t zp_dev_fault(struct vm_fault *vmf)
 	struct zp_object *obj = vmf->vma->vm_file->private_data;
 	struct page *page;
 
-	this_cpu_inc(zp_dev_faults);
+	this_cpu_inc(zp_pcpu_cnt.dev_faults);
 	page = xa_load(&obj->pages, vmf->pgoff);
 	if (!page) {
 		if (!(vmf->flags & FAULT_FLAG_WRITE))
@@ -271,12 +268,8 @@ static int zp_dev_release(struct inode *inode, struct file *file)
 	struct page *page;
 
 	/* No mapping is left: a page we alone hold can be re-zeroed. */
-	xa_for_each(&obj->pages, index, page) {
-		if (page_ref_count(page) == 1)
-			zp_give_page(page);
-		else
-			put_page(page);
-	}
+	xa_for_each(&obj->pages, index, page)
+		zp_put_page(page);
 	xa_destroy(&obj->pages);
 	iput(obj->inode);
 	simple_release_fs(&zp_fs_mnt, &zp_fs_count);
@@ -294,15 +287,12 @@ static long zp_dev_ioctl(struct file *file, unsigned int cmd,
 		.features = ZEROPOOL_FEAT_MMAP_SHARED |
 			    ZEROPOOL_FEAT_RECYCLE,
 	};
-	int nid;
 
 	if (cmd != ZEROPOOL_IOC_GET_INFO)
 		return -ENOTTY;
 	if (zp_zero_page_in_writable_maps())
 		info.features |= ZEROPOOL_FEAT_ZERO_PAGE_WRITABLE;
-	for_each_node_state(nid, N_MEMORY)
-		if (zp_nodes[nid])
-			info.pool_pages += zp_node_pages(zp_nodes[nid]);
+	info.pool_pages = zp_pool_pages();
 	info.max_pages = READ_ONCE(zp_tun.max_pages);
 	info.object_pages = atomic_long_read(&obj->nr_pages);
 	info.read_fault = READ_ONCE(zp_tun.read_fault) == ZP_READ_FAULT_ALLOC ?

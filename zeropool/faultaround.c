@@ -19,8 +19,6 @@
 #include "object.h"
 #include "zeropool.h"
 
-DEFINE_PER_CPU(u64, zp_dev_fault_around);
-
 /* Maps @nr pages at @addr, skipping PTEs a racer filled; returns mapped. */
 static unsigned long zp_insert_run(struct vm_area_struct *vma,
 				   unsigned long addr, struct page **pages,
@@ -100,5 +98,5 @@ void zp_fault_around(struct vm_fault *vmf, struct zp_object *obj,
 				break;
 		mapped += zp_insert_run(vma, addrs[i], &pages[i], run);
 	}
-	this_cpu_add(zp_dev_fault_around, mapped);
+	this_cpu_add(zp_pcpu_cnt.dev_fault_around, mapped);
 }

@@ -27,6 +27,7 @@ static int __init zp_init(void)
 	err = zp_pool_init();
 	if (err)
 		return err;
+	zp_offload_init();
 	err = zp_pool_sysfs_init();
 	if (err)
 		goto out_pool;
@@ -65,6 +66,7 @@ static void __exit zp_exit(void)
 	zp_scrub_stop();
 	zp_shrinker_exit();
 	zp_pool_sysfs_exit();
+	zp_offload_exit();
 	zp_pool_exit();
 	pr_info("unloaded\n");
 }

@@ -12,6 +12,10 @@
  * scrubber zeroes new blocks on the CPU rather than queue more behind a
  * stalled engine.  A block is never put in the pool before the backend is
  * done with it, whatever happens.
+ *
+ * This file alone edits a node's offload queue (zp_offload_queue); a
+ * finished block goes to the pool through pool.c.  Lock order: the queue
+ * lock, then the node's list lock (zp_node_add_block()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,10 +28,6 @@
 
 #include "zeropool.h"
 
-atomic64_t zp_zeroed_offload;
-atomic64_t zp_offload_fallbacks;
-atomic64_t zp_offload_timeouts;
-
 /* The registered backend; changed under zp_backend_mutex. */
 static struct zp_zero_backend *zp_backend;
 /* Held across ->submit() so that unregistering waits for it. */
@@ -38,9 +38,9 @@ static DECLARE_WAIT_QUEUE_HEAD(zp_backend_idle);
 
 struct zp_offload_req {
 	struct zp_zero_req req;
-	struct list_head node;		/* in zp_node.offloads */
+	struct list_head node;		/* in zp_offload_queue.reqs */
 	unsigned long deadline;		/* jiffies */
-	bool late;			/* past its deadline; under node lock */
+	bool late;			/* past its deadline; under queue lock */
 };
 
 bool zp_have_backend(void)
@@ -55,38 +55,42 @@ const char *zp_backend_name(void)
 	return b ? b->name : "none";
 }
 
+/* Drops @r from its queue; under q->lock. */
+static void zp_offload_dequeue_locked(struct zp_offload_queue *q,
+				      struct zp_offload_req *r)
+{
+	lockdep_assert_held(&q->lock);
+	list_del(&r->node);
+	q->nr--;
+	if (r->late)
+		q->nr_late--;
+	atomic_long_sub(1L << r->req.order, &q->nr_pages);
+}
+
 static void zp_offload_done(struct zp_zero_req *req, int status)
 {
 	struct zp_offload_req *r = container_of(req, struct zp_offload_req, req);
 	struct zp_node *node = zp_nodes[req->nid];
-	unsigned long nr = 1UL << req->order, flags, i;
+	struct zp_offload_queue *q = &node->offload;
+	unsigned long nr = 1UL << req->order, flags;
 	bool to_pool;
-	LIST_HEAD(pages);
 
-	split_page(req->page, req->order);
-	for (i = 0; i < nr; i++)
-		list_add_tail(&req->page[i].lru, &pages);
-
-	spin_lock_irqsave(&node->lock, flags);
-	list_del(&r->node);
-	node->nr_offloads--;
-	if (r->late)
-		node->nr_late_offloads--;
+	/*
+	 * The block is in the pool (or dirty) before it leaves the queue,
+	 * under the queue lock: zp_offload_wait_idle() never returns with
+	 * a block between the two, and a late mark cannot come in between.
+	 */
+	spin_lock_irqsave(&q->lock, flags);
 	to_pool = !status && !r->late;
-	if (to_pool) {
-		list_splice_tail(&pages, &node->zeroed);
-		node->nr_zeroed += nr;
-	} else {
-		list_splice_tail(&pages, &node->dirty);
-		node->nr_dirty += nr;
-	}
-	atomic_long_sub(nr, &node->nr_offloading);
-	spin_unlock_irqrestore(&node->lock, flags);
+	zp_node_add_block(node, req->page, req->order, to_pool);
+	zp_offload_dequeue_locked(q, r);
+	spin_unlock_irqrestore(&q->lock, flags);
 
-	atomic64_add(nr, to_pool ? &zp_zeroed_offload : &zp_offload_fallbacks);
+	atomic64_add(nr, to_pool ? &zp_cnt.zeroed_offload :
+				   &zp_cnt.offload_fallbacks);
 	kfree(r);
 	/* Room for the next submission, or dirty pages to zero. */
-	zp_scrub_kick(node);
+	zp_node_kick(node);
 	if (atomic_dec_and_test(&zp_backend_inflight))
 		wake_up(&zp_backend_idle);
 }
@@ -94,20 +98,19 @@ static void zp_offload_done(struct zp_zero_req *req, int status)
 /*
  * Hands a new block of 1 << @order pages to the backend.  True when the
  * backend took it: the completion adds it to the pool.  False when the
- * method is not offload, or the block must be zeroed on the CPU (no
- * backend, a late request out, out of memory, refused; counted).
+ * block must be zeroed on the CPU (no backend, a late request out, out of
+ * memory, refused; counted).
  */
 bool zp_offload_submit(struct zp_node *node, struct page *page,
 		       unsigned int order)
 {
+	struct zp_offload_queue *q = &node->offload;
 	unsigned long nr = 1UL << order;
 	struct zp_zero_backend *backend;
 	struct zp_offload_req *r;
 	int err = -ENODEV;
 
-	if (zp_effective_method() != ZP_ZERO_OFFLOAD)
-		return false;
-	if (READ_ONCE(node->nr_late_offloads))
+	if (READ_ONCE(q->nr_late))
 		goto out_fallback;
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
@@ -120,11 +123,11 @@ bool zp_offload_submit(struct zp_node *node, struct page *page,
 		      msecs_to_jiffies(READ_ONCE(zp_tun.offload_timeout_ms));
 
 	/* Listed first: the backend may complete before ->submit returns. */
-	spin_lock_irq(&node->lock);
-	list_add_tail(&r->node, &node->offloads);
-	node->nr_offloads++;
-	spin_unlock_irq(&node->lock);
-	atomic_long_add(nr, &node->nr_offloading);
+	spin_lock_irq(&q->lock);
+	list_add_tail(&r->node, &q->reqs);
+	q->nr++;
+	atomic_long_add(nr, &q->nr_pages);
+	spin_unlock_irq(&q->lock);
 
 	mutex_lock(&zp_backend_mutex);
 	backend = zp_backend;
@@ -138,15 +141,19 @@ bool zp_offload_submit(struct zp_node *node, struct page *page,
 	if (!err)
 		return true;
 
-	spin_lock_irq(&node->lock);
-	list_del(&r->node);
-	node->nr_offloads--;
-	spin_unlock_irq(&node->lock);
-	atomic_long_sub(nr, &node->nr_offloading);
+	spin_lock_irq(&q->lock);
+	zp_offload_dequeue_locked(q, r);
+	spin_unlock_irq(&q->lock);
 	kfree(r);
 out_fallback:
-	atomic64_add(nr, &zp_offload_fallbacks);
+	atomic64_add(nr, &zp_cnt.offload_fallbacks);
 	return false;
+}
+
+/* Pages of @node with the backend now. */
+unsigned long zp_offload_pages(struct zp_node *node)
+{
+	return atomic_long_read(&node->offload.nr_pages);
 }
 
 /*
@@ -154,32 +161,32 @@ out_fallback:
  * the jiffies until the next deadline of a request that is not late yet,
  * or MAX_SCHEDULE_TIMEOUT when there is none.
  */
-static long zp_offload_check_deadlines(struct zp_node *node)
+static long zp_offload_check_deadlines(struct zp_offload_queue *q)
 {
 	long next = MAX_SCHEDULE_TIMEOUT;
 	struct zp_offload_req *r;
 	unsigned long now = jiffies;
 
-	spin_lock_irq(&node->lock);
-	list_for_each_entry(r, &node->offloads, node) {
+	spin_lock_irq(&q->lock);
+	list_for_each_entry(r, &q->reqs, node) {
 		if (r->late)
 			continue;
 		if (time_after_eq(now, r->deadline)) {
 			r->late = true;
-			node->nr_late_offloads++;
-			atomic64_inc(&zp_offload_timeouts);
+			q->nr_late++;
+			atomic64_inc(&zp_cnt.offload_timeouts);
 		} else {
 			next = min_t(long, next, r->deadline - now);
 		}
 	}
-	spin_unlock_irq(&node->lock);
+	spin_unlock_irq(&q->lock);
 	return next;
 }
 
 /* Requests the scrubber still waits for: in flight and not late. */
-static unsigned int zp_offload_pending(struct zp_node *node)
+static unsigned int zp_offload_pending(struct zp_offload_queue *q)
 {
-	return READ_ONCE(node->nr_offloads) - READ_ONCE(node->nr_late_offloads);
+	return READ_ONCE(q->nr) - READ_ONCE(q->nr_late);
 }
 
 /*
@@ -188,14 +195,15 @@ static unsigned int zp_offload_pending(struct zp_node *node)
  */
 static void zp_offload_wait_below(struct zp_node *node, unsigned int max)
 {
+	struct zp_offload_queue *q = &node->offload;
 	long next;
 
 	for (;;) {
-		next = zp_offload_check_deadlines(node);
-		if (zp_offload_pending(node) < max || kthread_should_stop())
+		next = zp_offload_check_deadlines(q);
+		if (zp_offload_pending(q) < max || kthread_should_stop())
 			return;
 		wait_event_timeout(node->scrub_wait,
-				   zp_offload_pending(node) < max ||
+				   zp_offload_pending(q) < max ||
 				   kthread_should_stop(), next);
 	}
 }
@@ -214,6 +222,28 @@ void zp_offload_wait_room(struct zp_node *node)
 void zp_offload_wait_idle(struct zp_node *node)
 {
 	zp_offload_wait_below(node, 1);
+}
+
+void zp_offload_init(void)
+{
+	struct zp_offload_queue *q;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		q = &zp_nodes[nid]->offload;
+		spin_lock_init(&q->lock);
+		INIT_LIST_HEAD(&q->reqs);
+	}
+}
+
+/* Backends unregister, waiting for their requests, before this. */
+void zp_offload_exit(void)
+{
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY)
+		if (zp_nodes[nid])
+			WARN_ON(!list_empty(&zp_nodes[nid]->offload.reqs));
 }
 
 int zp_register_zero_backend(struct zp_zero_backend *backend)

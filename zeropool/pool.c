@@ -3,7 +3,9 @@
  * The pool: per-node lists of zeroed order-0 pages with a small per-CPU
  * cache in front, so that concurrent faults on different CPUs do not meet
  * on one lock.  Every page held (zeroed, dirty or cached) is counted in
- * zp_held, which zp_reserve() never lets exceed max_pages.
+ * zp_held, which zp_reserve() never lets exceed max_pages.  This is the
+ * only file that edits the lists, the caches and zp_held: the scrubber,
+ * the offload completions and the shrinker go through its functions.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,12 +34,8 @@ static DEFINE_PER_CPU(struct zp_pcp, zp_pcp) = {
 };
 
 struct zp_node *zp_nodes[MAX_NUMNODES];
-atomic_long_t zp_held = ATOMIC_LONG_INIT(0);
-
-DEFINE_PER_CPU(u64, zp_hits);
-DEFINE_PER_CPU(u64, zp_misses);
-atomic64_t zp_given_back;
-atomic64_t zp_freed_full;
+/* Pages held by the pool: node lists (zeroed + dirty) and per-CPU caches. */
+static atomic_long_t zp_held = ATOMIC_LONG_INIT(0);
 
 bool zp_reserve(unsigned long nr)
 {
@@ -56,16 +54,52 @@ void zp_unreserve(unsigned long nr)
 	atomic_long_sub(nr, &zp_held);
 }
 
-/* @pages were reserved with zp_reserve() and are zero. */
-void zp_node_add_zeroed(struct zp_node *node, struct list_head *pages,
-			unsigned long nr)
+/* @pages were reserved with zp_reserve(); zero, or to be zeroed again. */
+static void zp_node_add(struct zp_node *node, struct list_head *pages,
+			unsigned long nr, bool zeroed)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&node->lock, flags);
-	list_splice_tail_init(pages, &node->zeroed);
-	node->nr_zeroed += nr;
+	if (zeroed) {
+		list_splice_tail_init(pages, &node->zeroed);
+		node->nr_zeroed += nr;
+	} else {
+		list_splice_tail_init(pages, &node->dirty);
+		node->nr_dirty += nr;
+	}
 	spin_unlock_irqrestore(&node->lock, flags);
+}
+
+void zp_node_add_zeroed(struct zp_node *node, struct list_head *pages,
+			unsigned long nr)
+{
+	zp_node_add(node, pages, nr, true);
+}
+
+/* Splits a block of 1 << @order pages into @pages; returns how many. */
+unsigned long zp_block_split(struct page *page, unsigned int order,
+			     struct list_head *pages)
+{
+	unsigned long nr = 1UL << order, i;
+
+	split_page(page, order);
+	for (i = 0; i < nr; i++)
+		list_add_tail(&page[i].lru, pages);
+	return nr;
+}
+
+/*
+ * Splits a block of 1 << @order reserved pages and adds them, zeroed or
+ * to be zeroed again; from any context (offload completions).
+ */
+void zp_node_add_block(struct zp_node *node, struct page *page,
+		       unsigned int order, bool zeroed)
+{
+	LIST_HEAD(pages);
+	unsigned long nr = zp_block_split(page, order, &pages);
+
+	zp_node_add(node, &pages, nr, zeroed);
 }
 
 unsigned long zp_node_take_dirty(struct zp_node *node, struct list_head *out,
@@ -92,6 +126,65 @@ unsigned long zp_node_pages(struct zp_node *node)
 		if (cpu_to_node(cpu) == node->nid)
 			nr += READ_ONCE(per_cpu_ptr(&zp_pcp, cpu)->count);
 	return nr;
+}
+
+unsigned long zp_node_dirty_pages(struct zp_node *node)
+{
+	return READ_ONCE(node->nr_dirty);
+}
+
+/* Sums @get over the nodes with a pool. */
+static unsigned long zp_pool_sum(unsigned long (*get)(struct zp_node *node))
+{
+	unsigned long nr = 0;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY)
+		if (zp_nodes[nid])
+			nr += get(zp_nodes[nid]);
+	return nr;
+}
+
+unsigned long zp_pool_pages(void)
+{
+	return zp_pool_sum(zp_node_pages);
+}
+
+unsigned long zp_pool_dirty_pages(void)
+{
+	return zp_pool_sum(zp_node_dirty_pages);
+}
+
+static unsigned long zp_node_listed_pages(struct zp_node *node)
+{
+	return READ_ONCE(node->nr_zeroed) + READ_ONCE(node->nr_dirty);
+}
+
+/* On the node lists (not in per-CPU caches): what the shrinker can free. */
+unsigned long zp_pool_listed_pages(void)
+{
+	return zp_pool_sum(zp_node_listed_pages);
+}
+
+unsigned long zp_pool_held(void)
+{
+	return atomic_long_read(&zp_held);
+}
+
+/* For the take path: worth waking the scrubber (it would do something)? */
+bool zp_node_wants_pages(struct zp_node *node)
+{
+	return READ_ONCE(node->nr_zeroed) < READ_ONCE(zp_tun.low_watermark) &&
+	       zp_scrub_may_run();
+}
+
+void zp_pool_kick_all(void)
+{
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY)
+		if (zp_nodes[nid])
+			zp_node_kick(zp_nodes[nid]);
 }
 
 static struct page *zp_node_take(struct zp_node *node)
@@ -170,11 +263,11 @@ struct page *zp_take_pooled_page(int nid)
 		return NULL;
 
 	page = nid == local ? zp_pcp_take(node) : zp_node_take(node);
-	if (zp_scrub_wants_pages(node))
-		zp_scrub_kick(node);
+	if (zp_node_wants_pages(node))
+		zp_node_kick(node);
 	if (likely(page)) {
 		atomic_long_dec(&zp_held);
-		this_cpu_inc(zp_hits);
+		this_cpu_inc(zp_pcpu_cnt.hits);
 	}
 	return page;
 }
@@ -185,7 +278,7 @@ struct page *zp_take_page(int nid, gfp_t gfp)
 
 	if (likely(page))
 		return page;
-	this_cpu_inc(zp_misses);
+	this_cpu_inc(zp_pcpu_cnt.misses);
 	return zp_alloc_inline(zp_pool_nid(nid), gfp);
 }
 EXPORT_SYMBOL_GPL(zp_take_page);
@@ -200,7 +293,7 @@ void zp_give_page(struct page *page)
 		return;
 	}
 	if (!node || !zp_reserve(1)) {
-		atomic64_inc(&zp_freed_full);
+		atomic64_inc(&zp_cnt.freed_full);
 		__free_page(page);
 		return;
 	}
@@ -208,10 +301,20 @@ void zp_give_page(struct page *page)
 	list_add_tail(&page->lru, &node->dirty);
 	node->nr_dirty++;
 	spin_unlock_irqrestore(&node->lock, flags);
-	atomic64_inc(&zp_given_back);
-	zp_scrub_kick(node);
+	atomic64_inc(&zp_cnt.given_back);
+	zp_node_kick(node);
 }
 EXPORT_SYMBOL_GPL(zp_give_page);
+
+void zp_put_page(struct page *page)
+{
+	/* the caller's reference is the last: nobody else can map it now */
+	if (page_ref_count(page) == 1)
+		zp_give_page(page);
+	else
+		put_page(page);
+}
+EXPORT_SYMBOL_GPL(zp_put_page);
 
 static void zp_pcp_drain_local(void *unused)
 {
@@ -308,7 +411,6 @@ int zp_pool_init(void)
 		spin_lock_init(&node->lock);
 		INIT_LIST_HEAD(&node->zeroed);
 		INIT_LIST_HEAD(&node->dirty);
-		INIT_LIST_HEAD(&node->offloads);
 		init_waitqueue_head(&node->scrub_wait);
 		zp_nodes[nid] = node;
 	}
@@ -326,8 +428,6 @@ void zp_pool_exit(void)
 	zp_drain_all();
 	WARN_ON(atomic_long_read(&zp_held));
 	for (nid = 0; nid < MAX_NUMNODES; nid++) {
-		/* backends unregister (waiting for their requests) first */
-		WARN_ON(zp_nodes[nid] && !list_empty(&zp_nodes[nid]->offloads));
 		kfree(zp_nodes[nid]);
 		zp_nodes[nid] = NULL;
 	}

@@ -22,46 +22,22 @@
 
 #define ZP_SCRUB_DIRTY_BATCH	64
 
-atomic64_t zp_scrub_wakeups;
-/* Woken when a scrub thread finishes a round of work (zp_node.scrubbing). */
+/* Woken when a scrub thread finishes a round of work (zp_scrubber.busy). */
 static DECLARE_WAIT_QUEUE_HEAD(zp_scrub_idle);
-atomic64_t zp_blocks[ZP_MAX_PAGE_ORDER + 1];
-unsigned long zp_pressure_until;
 
 /* Opportunistic: no reclaim of any kind, no warnings, this node only. */
 #define ZP_SCRUB_GFP	((GFP_HIGHUSER | __GFP_NOWARN | __GFP_NORETRY | \
 			  __GFP_THISNODE) & ~__GFP_RECLAIM)
 
-static bool zp_under_pressure(void)
+enum zp_zero_method zp_effective_method(void)
 {
-	return time_before(jiffies, READ_ONCE(zp_pressure_until));
-}
+	enum zp_zero_method m = READ_ONCE(zp_tun.zero_method);
 
-static bool zp_scrub_may_run(void)
-{
-	return READ_ONCE(zp_tun.scrub_enabled) && !zp_under_pressure();
-}
-
-/* For the take path: worth waking the scrubber (it would do something)? */
-bool zp_scrub_wants_pages(struct zp_node *node)
-{
-	return READ_ONCE(node->nr_zeroed) < READ_ONCE(zp_tun.low_watermark) &&
-	       zp_scrub_may_run();
-}
-
-void zp_scrub_kick(struct zp_node *node)
-{
-	if (wq_has_sleeper(&node->scrub_wait))
-		wake_up(&node->scrub_wait);
-}
-
-void zp_scrub_kick_all(void)
-{
-	int nid;
-
-	for_each_node_state(nid, N_MEMORY)
-		if (zp_nodes[nid])
-			zp_scrub_kick(zp_nodes[nid]);
+	if (m == ZP_ZERO_AUTO)
+		m = zp_have_backend() ? ZP_ZERO_OFFLOAD : ZP_ZERO_NT;
+	if (m == ZP_ZERO_NT && !zp_zero_have_nt())
+		m = ZP_ZERO_CPU;
+	return m;
 }
 
 static bool zp_scrub_has_work(struct zp_node *node)
@@ -70,7 +46,7 @@ static bool zp_scrub_has_work(struct zp_node *node)
 		return true;
 	if (!zp_scrub_may_run())
 		return false;
-	return READ_ONCE(node->nr_dirty) ||
+	return zp_node_dirty_pages(node) ||
 	       zp_node_pages(node) < READ_ONCE(zp_tun.low_watermark);
 }
 
@@ -83,7 +59,7 @@ static bool zp_scrub_dirty(struct zp_node *node)
 	n = zp_node_take_dirty(node, &pages, ZP_SCRUB_DIRTY_BATCH);
 	if (!n)
 		return false;
-	zp_zero_page_list(&pages, n);
+	zp_zero_page_list(&pages, n, zp_effective_method() == ZP_ZERO_NT);
 	zp_node_add_zeroed(node, &pages, n);
 	return true;
 }
@@ -96,7 +72,8 @@ static bool zp_scrub_block(struct zp_node *node, unsigned long want)
 {
 	int order = min_t(int, READ_ONCE(zp_tun.scrub_order), ilog2(want));
 	struct page *page = NULL;
-	unsigned long nr, i;
+	enum zp_zero_method m;
+	unsigned long nr;
 	LIST_HEAD(pages);
 
 	for (; order >= 0; order--) {
@@ -111,18 +88,18 @@ static bool zp_scrub_block(struct zp_node *node, unsigned long want)
 	if (!page)
 		return false;
 
-	atomic64_inc(&zp_blocks[order]);
+	atomic64_inc(&zp_cnt.blocks[order]);
 	if (zp_allocator_zeroes(ZP_SCRUB_GFP)) {
-		atomic64_add(nr, &zp_prezeroed);
-	} else {
-		if (zp_offload_submit(node, page, order))
-			return true;	/* its completion adds it to the pool */
-		zp_zero_block(page, order);
+		atomic64_add(nr, &zp_cnt.prezeroed);
+		zp_node_add_block(node, page, order, true);
+		return true;
 	}
-
-	split_page(page, order);
-	for (i = 0; i < nr; i++)
-		list_add_tail(&page[i].lru, &pages);
+	m = zp_effective_method();
+	if (m == ZP_ZERO_OFFLOAD && zp_offload_submit(node, page, order))
+		return true;	/* its completion adds it to the pool */
+	/* offload's fallback uses non-temporal stores too */
+	zp_block_split(page, order, &pages);
+	zp_zero_page_list(&pages, nr, m == ZP_ZERO_NT || m == ZP_ZERO_OFFLOAD);
 	zp_node_add_zeroed(node, &pages, nr);
 	return true;
 }
@@ -136,8 +113,8 @@ static void zp_scrub_fill(struct zp_node *node)
 			continue;
 		zp_offload_wait_room(node);
 		/* Pages given back or with the backend come in anyway. */
-		have = zp_node_pages(node) + READ_ONCE(node->nr_dirty) +
-		       atomic_long_read(&node->nr_offloading);
+		have = zp_node_pages(node) + zp_node_dirty_pages(node) +
+		       zp_offload_pages(node);
 		high = READ_ONCE(zp_tun.high_watermark);
 		if (have >= high || !zp_scrub_block(node, high - have))
 			break;
@@ -156,11 +133,11 @@ static int zp_scrubd(void *data)
 						 zp_scrub_has_work(node), HZ);
 		if (kthread_should_stop() || !zp_scrub_has_work(node))
 			continue;
-		atomic64_inc(&zp_scrub_wakeups);
+		atomic64_inc(&zp_cnt.scrub_wakeups);
 		/* Pairs with the barrier in zp_scrub_quiesce(). */
-		smp_store_mb(node->scrubbing, true);
+		smp_store_mb(node->scrub.busy, true);
 		zp_scrub_fill(node);
-		WRITE_ONCE(node->scrubbing, false);
+		WRITE_ONCE(node->scrub.busy, false);
 		wake_up_all(&zp_scrub_idle);
 	}
 	return 0;
@@ -177,7 +154,8 @@ void zp_scrub_quiesce(void)
 	smp_mb();	/* scrub_enabled = 0 before reading ->scrubbing */
 	for_each_node_state(nid, N_MEMORY)
 		if (zp_nodes[nid])
-			wait_event(zp_scrub_idle, !READ_ONCE(zp_nodes[nid]->scrubbing));
+			wait_event(zp_scrub_idle,
+				   !READ_ONCE(zp_nodes[nid]->scrub.busy));
 }
 
 int zp_scrub_start(void)
@@ -198,7 +176,7 @@ int zp_scrub_start(void)
 		}
 		set_cpus_allowed_ptr(t, cpumask_of_node(nid));
 		sched_set_normal(t, MAX_NICE);
-		node->scrubd = t;
+		node->scrub.task = t;
 		wake_up_process(t);
 	}
 	return 0;
@@ -209,9 +187,9 @@ void zp_scrub_stop(void)
 	int nid;
 
 	for (nid = 0; nid < MAX_NUMNODES; nid++) {
-		if (!zp_nodes[nid] || !zp_nodes[nid]->scrubd)
+		if (!zp_nodes[nid] || !zp_nodes[nid]->scrub.task)
 			continue;
-		kthread_stop(zp_nodes[nid]->scrubd);
-		zp_nodes[nid]->scrubd = NULL;
+		kthread_stop(zp_nodes[nid]->scrub.task);
+		zp_nodes[nid]->scrub.task = NULL;
 	}
 }

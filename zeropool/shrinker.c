@@ -13,21 +13,15 @@
 
 #include "zeropool.h"
 
-atomic64_t zp_shrink_scans;
-atomic64_t zp_shrink_freed;
+unsigned long zp_pressure_until;
 
 static struct shrinker *zp_shrinker;
 
 static unsigned long zp_shrink_count(struct shrinker *s,
 				     struct shrink_control *sc)
 {
-	unsigned long nr = 0;
-	int nid;
+	unsigned long nr = zp_pool_listed_pages();
 
-	for_each_node_state(nid, N_MEMORY)
-		if (zp_nodes[nid])
-			nr += READ_ONCE(zp_nodes[nid]->nr_zeroed) +
-			      READ_ONCE(zp_nodes[nid]->nr_dirty);
 	return nr ? nr : SHRINK_EMPTY;
 }
 
@@ -37,9 +31,9 @@ static unsigned long zp_shrink_scan(struct shrinker *s,
 	unsigned long freed;
 
 	WRITE_ONCE(zp_pressure_until, jiffies + HZ);
-	atomic64_inc(&zp_shrink_scans);
+	atomic64_inc(&zp_cnt.shrink_scans);
 	freed = zp_release_pages(sc->nr_to_scan);
-	atomic64_add(freed, &zp_shrink_freed);
+	atomic64_add(freed, &zp_cnt.shrink_freed);
 	return freed ? freed : SHRINK_STOP;
 }
 

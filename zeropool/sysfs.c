@@ -15,6 +15,9 @@
 
 #include "zeropool.h"
 
+struct zp_counters zp_cnt;
+DEFINE_PER_CPU(struct zp_pcpu_counters, zp_pcpu_cnt);
+
 static struct kobject *zp_pool_kobj;
 static struct kobject *zp_scrub_kobj;
 static struct kobject *zp_blocks_kobj;
@@ -38,29 +41,17 @@ static void zp_drain_changed(const struct zp_attr *attr)
 
 static u64 zp_pages_get(const struct zp_attr *attr)
 {
-	u64 nr = 0;
-	int nid;
-
-	for_each_node_state(nid, N_MEMORY)
-		if (zp_nodes[nid])
-			nr += zp_node_pages(zp_nodes[nid]);
-	return nr;
+	return zp_pool_pages();
 }
 
 static u64 zp_dirty_get(const struct zp_attr *attr)
 {
-	u64 nr = 0;
-	int nid;
-
-	for_each_node_state(nid, N_MEMORY)
-		if (zp_nodes[nid])
-			nr += READ_ONCE(zp_nodes[nid]->nr_dirty);
-	return nr;
+	return zp_pool_dirty_pages();
 }
 
 static u64 zp_held_get(const struct zp_attr *attr)
 {
-	return atomic_long_read(&zp_held);
+	return zp_pool_held();
 }
 
 static u64 zp_node_pages_get(const struct zp_attr *attr)
@@ -70,9 +61,7 @@ static u64 zp_node_pages_get(const struct zp_attr *attr)
 
 static u64 zp_node_dirty_get(const struct zp_attr *attr)
 {
-	struct zp_node *node = attr->data;
-
-	return READ_ONCE(node->nr_dirty);
+	return zp_node_dirty_pages(attr->data);
 }
 
 static u64 zp_block_get(const struct zp_attr *attr)
@@ -102,16 +91,16 @@ static ZP_TUNABLE(zp_a_drain, drain, &zp_drain_request, 0, 1, NULL,
 static ZP_GAUGE(zp_a_pages, pages, zp_pages_get);
 static ZP_GAUGE(zp_a_dirty, dirty_pages, zp_dirty_get);
 static ZP_GAUGE(zp_a_held, held_pages, zp_held_get);
-static ZP_COUNTER_PERCPU(zp_a_hits, hits, &zp_hits);
-static ZP_COUNTER_PERCPU(zp_a_misses, misses, &zp_misses);
-static ZP_COUNTER_ATOMIC(zp_a_given, given_back, &zp_given_back);
-static ZP_COUNTER_ATOMIC(zp_a_freed_full, freed_full, &zp_freed_full);
-static ZP_COUNTER_PERCPU(zp_a_dev_faults, dev_faults, &zp_dev_faults);
-static ZP_COUNTER_PERCPU(zp_a_dev_zero, dev_zero_page_maps, &zp_dev_zero_maps);
+static ZP_COUNTER_PERCPU(zp_a_hits, hits, &zp_pcpu_cnt.hits);
+static ZP_COUNTER_PERCPU(zp_a_misses, misses, &zp_pcpu_cnt.misses);
+static ZP_COUNTER_ATOMIC(zp_a_given, given_back, &zp_cnt.given_back);
+static ZP_COUNTER_ATOMIC(zp_a_freed_full, freed_full, &zp_cnt.freed_full);
+static ZP_COUNTER_PERCPU(zp_a_dev_faults, dev_faults, &zp_pcpu_cnt.dev_faults);
+static ZP_COUNTER_PERCPU(zp_a_dev_zero, dev_zero_page_maps, &zp_pcpu_cnt.dev_zero_maps);
 static ZP_COUNTER_PERCPU(zp_a_dev_fa, dev_fault_around_pages,
-			 &zp_dev_fault_around);
-static ZP_COUNTER_ATOMIC(zp_a_shrink_scans, shrink_scans, &zp_shrink_scans);
-static ZP_COUNTER_ATOMIC(zp_a_shrink_freed, shrink_freed, &zp_shrink_freed);
+			 &zp_pcpu_cnt.dev_fault_around);
+static ZP_COUNTER_ATOMIC(zp_a_shrink_scans, shrink_scans, &zp_cnt.shrink_scans);
+static ZP_COUNTER_ATOMIC(zp_a_shrink_freed, shrink_freed, &zp_cnt.shrink_freed);
 
 static struct attribute *zp_pool_attrs[] = {
 	ZP_ATTR_PTR(zp_a_drain),
@@ -143,16 +132,16 @@ static const struct attribute_group zp_pool_tunable_group = {
 static ZP_TEXT(zp_a_method, method, zp_method_text);
 static ZP_TEXT(zp_a_backend, backend, zp_backend_text);
 static ZP_GAUGE(zp_a_alloc_zeroes, allocator_zeroes, zp_allocator_zeroes_get);
-static ZP_COUNTER_ATOMIC(zp_a_wakeups, wakeups, &zp_scrub_wakeups);
-static ZP_COUNTER_ATOMIC(zp_a_zcpu, pages_zeroed_cpu, &zp_zeroed_cpu);
-static ZP_COUNTER_ATOMIC(zp_a_znt, pages_zeroed_nt, &zp_zeroed_nt);
-static ZP_COUNTER_ATOMIC(zp_a_zoff, pages_zeroed_offload, &zp_zeroed_offload);
-static ZP_COUNTER_ATOMIC(zp_a_prezeroed, pages_prezeroed, &zp_prezeroed);
-static ZP_COUNTER_ATOMIC(zp_a_zero_ns, zero_ns, &zp_zero_ns);
+static ZP_COUNTER_ATOMIC(zp_a_wakeups, wakeups, &zp_cnt.scrub_wakeups);
+static ZP_COUNTER_ATOMIC(zp_a_zcpu, pages_zeroed_cpu, &zp_cnt.zeroed_cpu);
+static ZP_COUNTER_ATOMIC(zp_a_znt, pages_zeroed_nt, &zp_cnt.zeroed_nt);
+static ZP_COUNTER_ATOMIC(zp_a_zoff, pages_zeroed_offload, &zp_cnt.zeroed_offload);
+static ZP_COUNTER_ATOMIC(zp_a_prezeroed, pages_prezeroed, &zp_cnt.prezeroed);
+static ZP_COUNTER_ATOMIC(zp_a_zero_ns, zero_ns, &zp_cnt.zero_ns);
 static ZP_COUNTER_ATOMIC(zp_a_fallbacks, offload_fallbacks,
-			 &zp_offload_fallbacks);
+			 &zp_cnt.offload_fallbacks);
 static ZP_COUNTER_ATOMIC(zp_a_timeouts, offload_timeouts,
-			 &zp_offload_timeouts);
+			 &zp_cnt.offload_timeouts);
 
 static struct attribute *zp_scrub_attrs[] = {
 	ZP_ATTR_PTR(zp_a_method),
@@ -207,7 +196,7 @@ static int zp_blocks_init(void)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		zp_dyn_gauge(&zp_block_attrs[i], names[i], zp_block_get,
-			     &zp_blocks[i]);
+			     &zp_cnt.blocks[i]);
 		zp_block_attr_ptrs[i] = &zp_block_attrs[i].kattr.attr;
 	}
 	g.attrs = zp_block_attr_ptrs;

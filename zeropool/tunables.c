@@ -74,13 +74,13 @@ static int zp_check_pow2(const struct zp_attr *attr, u64 val)
 
 static void zp_kick_changed(const struct zp_attr *attr)
 {
-	zp_scrub_kick_all();
+	zp_pool_kick_all();
 }
 
 static void zp_enabled_changed(const struct zp_attr *attr)
 {
 	if (zp_tun.scrub_enabled)
-		zp_scrub_kick_all();
+		zp_pool_kick_all();
 	else
 		zp_scrub_quiesce();
 }

@@ -3,6 +3,8 @@
  * How blocks get zeroed: on the CPU with ordinary stores (clear_page), with
  * non-temporal stores that bypass the cache (pages zeroed long before use
  * should not evict the working set); offload.c hands blocks to a backend.
+ * The scrubber picks the method (zp_effective_method()); this file only
+ * zeroes, and calls nothing else of zeropool.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,11 +23,6 @@ const char * const zp_zero_method_names[] = {
 	[ZP_ZERO_AUTO] = "auto",
 	NULL,
 };
-
-atomic64_t zp_zeroed_cpu;
-atomic64_t zp_zeroed_nt;
-atomic64_t zp_prezeroed;
-atomic64_t zp_zero_ns;
 
 /*
  * The allocator already zeroed what it returns when init_on_alloc is on
@@ -61,72 +58,49 @@ static void zp_clear_page_nt(void *addr)
 }
 #endif
 
-enum zp_zero_method zp_effective_method(void)
+bool zp_zero_have_nt(void)
 {
-	enum zp_zero_method m = READ_ONCE(zp_tun.zero_method);
-
-	if (m == ZP_ZERO_AUTO)
-		m = zp_have_backend() ? ZP_ZERO_OFFLOAD : ZP_ZERO_NT;
-	if (m == ZP_ZERO_NT && !ZP_HAVE_NT)
-		m = ZP_ZERO_CPU;
-	return m;
+	return ZP_HAVE_NT;
 }
 
-static void zp_zero_pages(struct page *page, unsigned long nr, bool nt)
+static void zp_zero_page(struct page *page, bool nt)
 {
-	u64 start = ktime_get_ns();
-	unsigned long i;
-	void *addr;
+	void *addr = kmap_local_page(page);
 
-	for (i = 0; i < nr; i++) {
-		addr = kmap_local_page(page + i);
-		if (nt)
-			zp_clear_page_nt(addr);
-		else
-			clear_page(addr);
-		kunmap_local(addr);
-		if ((i & 63) == 63)
-			cond_resched();
-	}
 	if (nt)
-		wmb();	/* order the non-temporal stores before publishing */
-	atomic64_add(ktime_get_ns() - start, &zp_zero_ns);
-	atomic64_add(nr, nt ? &zp_zeroed_nt : &zp_zeroed_cpu);
+		zp_clear_page_nt(addr);
+	else
+		clear_page(addr);
+	kunmap_local(addr);
 }
 
-/* Zeroes @nr pages linked by lru: one clock read, counter and fence. */
-void zp_zero_page_list(struct list_head *pages, unsigned long nr)
+/*
+ * Zeroes @nr pages linked by lru (a new block split into pages, or pages
+ * given back): one clock read, counter and fence for all of them.
+ */
+void zp_zero_page_list(struct list_head *pages, unsigned long nr, bool nt)
 {
-	bool nt = zp_effective_method() == ZP_ZERO_NT;
 	u64 start = ktime_get_ns();
 	unsigned long i = 0;
 	struct page *page;
-	void *addr;
 
+	nt = nt && ZP_HAVE_NT;
 	list_for_each_entry(page, pages, lru) {
-		addr = kmap_local_page(page);
-		if (nt)
-			zp_clear_page_nt(addr);
-		else
-			clear_page(addr);
-		kunmap_local(addr);
+		zp_zero_page(page, nt);
 		if ((++i & 63) == 0)
 			cond_resched();
 	}
 	if (nt)
 		wmb();	/* order the non-temporal stores before publishing */
-	atomic64_add(ktime_get_ns() - start, &zp_zero_ns);
-	atomic64_add(nr, nt ? &zp_zeroed_nt : &zp_zeroed_cpu);
+	atomic64_add(ktime_get_ns() - start, &zp_cnt.zero_ns);
+	atomic64_add(nr, nt ? &zp_cnt.zeroed_nt : &zp_cnt.zeroed_cpu);
 }
 
-/*
- * Zeroes a freshly allocated block of 1 << @order pages on the CPU, with
- * non-temporal stores where the method (or offload's fallback) wants them.
- */
-void zp_zero_block(struct page *page, unsigned int order)
+void zp_clear_pages(struct page *page, unsigned long nr)
 {
-	enum zp_zero_method m = zp_effective_method();
+	unsigned long i;
 
-	zp_zero_pages(page, 1UL << order,
-		      ZP_HAVE_NT && (m == ZP_ZERO_NT || m == ZP_ZERO_OFFLOAD));
+	for (i = 0; i < nr; i++)
+		zp_zero_page(page + i, false);
 }
+EXPORT_SYMBOL_GPL(zp_clear_pages);

@@ -3,6 +3,8 @@
 #ifndef _ZEROPOOL_INTERNAL_H
 #define _ZEROPOOL_INTERNAL_H
 
+#include <linux/atomic.h>
+#include <linux/jiffies.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
@@ -10,6 +12,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
+#include <zeropool/compat.h>
 #include <zeropool/pool.h>
 
 enum zp_zero_method {
@@ -47,7 +50,28 @@ extern struct zp_tunables zp_tun;
 extern const char * const zp_zero_method_names[];
 extern const char * const zp_read_fault_names[];
 
-/* One pool per node with memory. */
+/*
+ * Blocks a node has with the offload backend; offload.c alone writes
+ * these.  The scrubber keeps at most ZP_OFFLOAD_DEPTH of them not late.
+ */
+struct zp_offload_queue {
+	spinlock_t lock;		/* protects reqs and the counts */
+	struct list_head reqs;		/* struct zp_offload_req */
+	unsigned int nr;
+	unsigned int nr_late;		/* past their deadline */
+	atomic_long_t nr_pages;		/* pages in those requests */
+};
+
+/* A node's scrub thread; scrub.c alone writes these. */
+struct zp_scrubber {
+	struct task_struct *task;
+	bool busy;			/* inside a round of work */
+};
+
+/*
+ * One pool per node with memory.  pool.c alone edits the lists and their
+ * counts; the offload queue and the scrubber belong to their files.
+ */
 struct zp_node {
 	int nid;
 	spinlock_t lock;		/* protects the lists and their counts */
@@ -57,65 +81,95 @@ struct zp_node {
 	unsigned long nr_dirty;
 
 	/*
-	 * Offload requests in flight (offload.c), under lock; the scrubber
-	 * keeps at most ZP_OFFLOAD_DEPTH of them that are not late.
+	 * The scrub thread sleeps here; whoever leaves it work (a take
+	 * below low_watermark, a page given back, a finished offload
+	 * request, a changed tunable) wakes it with zp_node_kick().
 	 */
-	struct list_head offloads;
-	unsigned int nr_offloads;
-	unsigned int nr_late_offloads;
-	atomic_long_t nr_offloading;	/* pages in those requests */
-
-	struct task_struct *scrubd;
-	bool scrubbing;			/* scrubd is inside a round of work */
 	wait_queue_head_t scrub_wait;
-	struct kobject *kobj;		/* pool/node<N>/ */
+	struct zp_offload_queue offload;
+	struct zp_scrubber scrub;
+	struct kobject *kobj;		/* pool/node<N>/, sysfs.c */
 };
 
-extern struct zp_node *zp_nodes[MAX_NUMNODES];
+extern struct zp_node *zp_nodes[MAX_NUMNODES];	/* pool.c */
 
-/* Pages held by the pool: node lists (zeroed + dirty) and per-CPU caches. */
-extern atomic_long_t zp_held;
+static inline void zp_node_kick(struct zp_node *node)
+{
+	if (wq_has_sleeper(&node->scrub_wait))
+		wake_up(&node->scrub_wait);
+}
 
-/* Counters, summed over CPUs when read. */
-DECLARE_PER_CPU(u64, zp_hits);
-DECLARE_PER_CPU(u64, zp_misses);
-DECLARE_PER_CPU(u64, zp_dev_faults);
-DECLARE_PER_CPU(u64, zp_dev_zero_maps);
-DECLARE_PER_CPU(u64, zp_dev_fault_around);
-extern atomic64_t zp_given_back;
-extern atomic64_t zp_freed_full;
-extern atomic64_t zp_scrub_wakeups;
-extern atomic64_t zp_zeroed_cpu;
-extern atomic64_t zp_zeroed_nt;
-extern atomic64_t zp_zeroed_offload;
-extern atomic64_t zp_prezeroed;
-extern atomic64_t zp_zero_ns;
-extern atomic64_t zp_offload_fallbacks;
-extern atomic64_t zp_offload_timeouts;
-extern atomic64_t zp_blocks[];
-extern atomic64_t zp_shrink_scans;
-extern atomic64_t zp_shrink_freed;
-extern unsigned long zp_pressure_until;	/* jiffies; scrubber backs off */
+/* Until then the scrubbers stay off (jiffies); written by shrinker.c. */
+extern unsigned long zp_pressure_until;
+
+static inline bool zp_scrub_may_run(void)
+{
+	return READ_ONCE(zp_tun.scrub_enabled) &&
+	       !time_before(jiffies, READ_ONCE(zp_pressure_until));
+}
+
+/*
+ * The counters of pool/ and scrub/, defined in sysfs.c which shows them.
+ * Each field is written by the one file named beside it.
+ */
+struct zp_counters {
+	atomic64_t given_back;		/* pool.c */
+	atomic64_t freed_full;		/* pool.c */
+	atomic64_t scrub_wakeups;	/* scrub.c */
+	atomic64_t prezeroed;		/* scrub.c */
+	atomic64_t blocks[ZP_MAX_PAGE_ORDER + 1];	/* scrub.c */
+	atomic64_t zeroed_cpu;		/* zero.c */
+	atomic64_t zeroed_nt;		/* zero.c */
+	atomic64_t zero_ns;		/* zero.c */
+	atomic64_t zeroed_offload;	/* offload.c */
+	atomic64_t offload_fallbacks;	/* offload.c */
+	atomic64_t offload_timeouts;	/* offload.c */
+	atomic64_t shrink_scans;	/* shrinker.c */
+	atomic64_t shrink_freed;	/* shrinker.c */
+};
+
+/* Per-CPU counters of hot paths, summed when read; same rule. */
+struct zp_pcpu_counters {
+	u64 hits;			/* pool.c */
+	u64 misses;			/* pool.c */
+	u64 dev_faults;			/* dev.c */
+	u64 dev_zero_maps;		/* dev.c */
+	u64 dev_fault_around;		/* faultaround.c */
+};
+
+extern struct zp_counters zp_cnt;
+DECLARE_PER_CPU(struct zp_pcpu_counters, zp_pcpu_cnt);
 
 /* tunables.c: the files of pool/ and scrub/ that are tunables */
 extern struct attribute *zp_pool_tunable_attrs[];
 extern struct attribute *zp_scrub_tunable_attrs[];
 int zp_tunables_init(void);
 
-/* pool.c */
+/* pool.c: the only file that edits the node lists and zp_held */
 int zp_pool_init(void);
 void zp_pool_exit(void);
 bool zp_reserve(unsigned long nr);
 void zp_unreserve(unsigned long nr);
 void zp_node_add_zeroed(struct zp_node *node, struct list_head *pages,
 			unsigned long nr);
+unsigned long zp_block_split(struct page *page, unsigned int order,
+			     struct list_head *pages);
+void zp_node_add_block(struct zp_node *node, struct page *page,
+		       unsigned int order, bool zeroed);
 unsigned long zp_node_take_dirty(struct zp_node *node, struct list_head *out,
 				 unsigned long max);
 unsigned long zp_release_pages(unsigned long nr);
 unsigned long zp_node_pages(struct zp_node *node);
+unsigned long zp_node_dirty_pages(struct zp_node *node);
+unsigned long zp_pool_pages(void);
+unsigned long zp_pool_dirty_pages(void);
+unsigned long zp_pool_listed_pages(void);
+unsigned long zp_pool_held(void);
+bool zp_node_wants_pages(struct zp_node *node);
 struct page *zp_take_pooled_page(int nid);
 void zp_drain_all(void);
 void zp_pool_trim_to(unsigned long max_pages);
+void zp_pool_kick_all(void);
 
 /* sysfs.c */
 int zp_pool_sysfs_init(void);
@@ -124,23 +178,23 @@ void zp_pool_sysfs_exit(void);
 /* scrub.c */
 int zp_scrub_start(void);
 void zp_scrub_stop(void);
-void zp_scrub_kick(struct zp_node *node);
-void zp_scrub_kick_all(void);
 void zp_scrub_quiesce(void);
-bool zp_scrub_wants_pages(struct zp_node *node);
-
-/* zero.c */
-void zp_zero_block(struct page *page, unsigned int order);
-void zp_zero_page_list(struct list_head *pages, unsigned long nr);
-bool zp_allocator_zeroes(gfp_t gfp);
 enum zp_zero_method zp_effective_method(void);
+
+/* zero.c: the one zeroing loop */
+void zp_zero_page_list(struct list_head *pages, unsigned long nr, bool nt);
+bool zp_zero_have_nt(void);
+bool zp_allocator_zeroes(gfp_t gfp);
 
 /* offload.c: blocks in flight per node (16 MiB with 2 MiB blocks) */
 #define ZP_OFFLOAD_DEPTH	8
+void zp_offload_init(void);
+void zp_offload_exit(void);
 bool zp_have_backend(void);
 const char *zp_backend_name(void);
 bool zp_offload_submit(struct zp_node *node, struct page *page,
 		       unsigned int order);
+unsigned long zp_offload_pages(struct zp_node *node);
 void zp_offload_wait_room(struct zp_node *node);
 void zp_offload_wait_idle(struct zp_node *node);
 

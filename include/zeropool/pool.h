@@ -27,6 +27,19 @@ struct page *zp_take_page(int nid, gfp_t gfp);
  */
 void zp_give_page(struct page *page);
 
+/*
+ * Drops the caller's reference to a page from zp_take_page(): when it was
+ * the only one left, the page goes back to the pool as zp_give_page()
+ * does; otherwise the last holder frees it as any page.
+ */
+void zp_put_page(struct page *page);
+
+/*
+ * Zeroes @nr contiguous pages on the CPU with clear_page(), as the
+ * scrubber's "cpu" method does (bte_offload's reference for its engine).
+ */
+void zp_clear_pages(struct page *page, unsigned long nr);
+
 /* One block handed to a zeroing backend. */
 struct zp_zero_req {
 	struct page *page;	/* first page of the block */
