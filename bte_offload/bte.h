@@ -25,7 +25,11 @@ enum bte_cap_pref {
 	BTE_PREF_MEMCPY,
 };
 
-/* One acquired channel.  Created and destroyed under bte.lock. */
+/*
+ * One acquired channel.  Created and destroyed under bte.lock.  The
+ * fields up to @lock are written by channel.c at acquisition only; the
+ * ones after it by requests.c only.
+ */
 struct bte_chan {
 	struct dma_chan *chan;
 	/* chan->device->dev, referenced: the DMA API maps against it. */
@@ -62,6 +66,7 @@ struct bte_req {
 	int status;
 };
 
+/* The module's backend state: written by backend.c only. */
 struct bte_state {
 	/*
 	 * Serialises submission, timeout handling and channel changes:
@@ -83,7 +88,11 @@ struct bte_state {
 
 extern struct bte_state bte;
 
-/* Tunables (sysfs), read with READ_ONCE, written under zp_tunables_lock. */
+/*
+ * Tunables, read with READ_ONCE: set from the module parameters by main.c
+ * at load, then written by the stats framework (sysfs) under
+ * zp_tunables_lock.
+ */
 struct bte_tunables {
 	u64 timeout_ms;		/* per request, before terminate + fallback */
 	u64 max_inflight;	/* requests on the engine at once */
@@ -93,7 +102,10 @@ struct bte_tunables {
 
 extern struct bte_tunables bte_tun;
 
-/* Counters; see ABI-bte_offload.md. */
+/*
+ * Counters; see ABI-bte_offload.md.  channel_losses is written by
+ * backend.c, every other one by requests.c.
+ */
 struct bte_counters {
 	atomic64_t submissions;		/* requests accepted */
 	atomic64_t descriptors;		/* descriptors submitted */
@@ -116,20 +128,22 @@ extern u64 bte_cpu_ref_ns_per_mib;
 /* channel.c */
 struct bte_chan *bte_chan_acquire(const char *name, enum bte_cap_pref pref);
 void bte_chan_release(struct bte_chan *ch);
-void bte_chan_reset(struct bte_chan *ch, bool timed_out_only);
 const char *bte_cap_name(enum bte_cap cap);
 
-/* submit.c */
-int bte_submit(struct zp_zero_backend *backend, struct zp_zero_req *zreq);
-void bte_timeout_fn(struct work_struct *work);
-void bte_finish_req(struct bte_req *req, int status);
+/* requests.c */
+void bte_reqs_init(struct bte_chan *ch);
+int bte_reqs_submit(struct bte_chan *ch, struct zp_zero_req *zreq);
+void bte_reqs_reset(struct bte_chan *ch, bool timing_out);
+bool bte_reqs_oldest(struct bte_chan *ch, unsigned long *deadline);
+void bte_reqs_count_submit(int err, u64 ns);
 
-/* main.c */
+/* backend.c */
+void bte_backend_init(enum bte_cap_pref pref);
+void bte_backend_exit(void);
 int bte_attach(const char *name);
-void bte_drop_channel_locked(const char *why);
 
-/* stats.c */
-int bte_stats_init(void);
-void bte_stats_exit(void);
+/* sysfs.c */
+int bte_sysfs_init(void);
+void bte_sysfs_exit(void);
 
 #endif /* _BTE_OFFLOAD_H */

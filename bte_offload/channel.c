@@ -3,6 +3,11 @@
  * Finding, resetting and releasing a dmaengine channel that can zero:
  * DMA_MEMSET where a channel has it, else DMA_MEMCPY from a pre-zeroed
  * source block (Intel DSA's dmaengine driver offers MEMCPY only).
+ *
+ * This file alone writes what describes a channel (struct bte_chan up to
+ * its lock: device, name, capability, zero source, max_chunk), once at
+ * acquisition; what is queued on it belongs to requests.c.  It calls no
+ * other file of the module: backend.c resets a channel before release.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -121,8 +126,6 @@ struct bte_chan *bte_chan_acquire(const char *name, enum bte_cap_pref pref)
 	ch->cap = cap;
 	ch->dev = get_device(chan->device->dev);
 	strscpy(ch->name, dma_chan_name(chan), sizeof(ch->name));
-	spin_lock_init(&ch->lock);
-	INIT_LIST_HEAD(&ch->reqs);
 
 	if (cap == BTE_CAP_MEMCPY) {
 		err = bte_setup_zero_src(ch);
@@ -147,41 +150,11 @@ out_release:
 }
 
 /*
- * Stops the engine on @ch and completes every request it still held with
- * an error, so that zeropool zeroes those blocks on the CPU.  After
- * dmaengine_terminate_sync() the engine writes no more and no callback
- * runs, so the requests are ours alone.  Caller holds bte.lock.
+ * Gives the channel back.  Caller holds bte.lock and reset it: nothing is
+ * left on the engine.
  */
-void bte_chan_reset(struct bte_chan *ch, bool timing_out)
-{
-	struct bte_req *req, *tmp;
-	LIST_HEAD(reqs);
-	int status;
-
-	lockdep_assert_held(&bte.lock);
-	atomic64_inc(&bte_cnt.resets);
-	dmaengine_terminate_sync(ch->chan);
-
-	spin_lock_irq(&ch->lock);
-	list_splice_init(&ch->reqs, &reqs);
-	ch->inflight = 0;
-	list_for_each_entry(req, &reqs, node)
-		ch->failures++;
-	spin_unlock_irq(&ch->lock);
-
-	list_for_each_entry_safe(req, tmp, &reqs, node) {
-		list_del(&req->node);
-		status = req->status ? req->status : -ECANCELED;
-		if (timing_out && time_after_eq(jiffies, req->deadline))
-			status = -ETIMEDOUT;
-		bte_finish_req(req, status);
-	}
-}
-
-/* Resets, then gives the channel back.  Caller holds bte.lock. */
 void bte_chan_release(struct bte_chan *ch)
 {
-	bte_chan_reset(ch, false);
 	bte_free_zero_src(ch);
 	dma_release_channel(ch->chan);
 	put_device(ch->dev);

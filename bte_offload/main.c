@@ -4,6 +4,12 @@
  * (Intel I/OAT, Intel DSA, or the tests' software provider).  Without a
  * channel it still loads, with channel = none and backend = cpu, so that
  * an A/B run on any machine is honest about what did the zeroing.
+ *
+ * This file holds the module parameters and turns them into bte_tun (the
+ * only writer besides the sysfs tunables), measures the CPU reference,
+ * and starts and stops the parts: backend.c (the channel and zeropool
+ * registration), then sysfs.c.  Files call downwards only: main.c ->
+ * sysfs.c -> backend.c -> requests.c, channel.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -42,108 +48,10 @@ static unsigned int chunk_kb = 2048;
 module_param(chunk_kb, uint, 0444);
 MODULE_PARM_DESC(chunk_kb, "Largest descriptor in KiB (4..65536, default 2048)");
 
-struct bte_state bte;
 struct bte_tunables bte_tun;
 struct bte_counters bte_cnt;
 u64 bte_cpu_ref_ns_per_mib;
 static enum bte_cap_pref bte_pref;
-
-static void bte_register_locked(void)
-{
-	int err;
-
-	lockdep_assert_held(&bte.reg_lock);
-	if (bte.registered)
-		return;
-	err = zp_register_zero_backend(&bte.backend);
-	if (err)
-		pr_warn("cannot register with zeropool (%d): backend=cpu\n", err);
-	else
-		bte.registered = true;
-}
-
-static void bte_unregister_locked(void)
-{
-	lockdep_assert_held(&bte.reg_lock);
-	if (!bte.registered)
-		return;
-	zp_unregister_zero_backend(&bte.backend);
-	bte.registered = false;
-}
-
-/* Caller holds bte.lock.  The channel is gone for good: backend = cpu. */
-void bte_drop_channel_locked(const char *why)
-{
-	struct bte_chan *ch = bte.ch;
-
-	lockdep_assert_held(&bte.lock);
-	if (!ch)
-		return;
-	WRITE_ONCE(bte.ch, NULL);
-	atomic64_inc(&bte_cnt.channel_losses);
-	pr_warn("dropping %s: %s; backend=cpu\n", ch->name, why);
-	bte_chan_release(ch);
-	if (!bte.stopping)
-		schedule_work(&bte.reg_work);
-}
-
-/* After a channel loss: zeropool's auto method should stop asking us. */
-static void bte_reg_fn(struct work_struct *work)
-{
-	bool have;
-
-	mutex_lock(&bte.reg_lock);
-	mutex_lock(&bte.lock);
-	have = bte.ch;
-	mutex_unlock(&bte.lock);
-	if (!have)
-		bte_unregister_locked();
-	mutex_unlock(&bte.reg_lock);
-}
-
-/*
- * Replaces the channel with the one named @name ("" or "any": any that
- * can zero; "none": no channel).  Returns 0 or -ENODEV when no channel
- * was found (then backend = cpu).
- */
-int bte_attach(const char *name)
-{
-	struct bte_chan *ch = NULL;
-	int err = 0;
-
-	if (!strcmp(name, "any"))
-		name = "";
-	mutex_lock(&bte.reg_lock);
-	mutex_lock(&bte.lock);
-	if (bte.ch) {
-		bte_chan_release(bte.ch);
-		WRITE_ONCE(bte.ch, NULL);
-	}
-	mutex_unlock(&bte.lock);
-
-	if (strcmp(name, "none")) {
-		ch = bte_chan_acquire(name, bte_pref);
-		if (IS_ERR(ch)) {
-			err = PTR_ERR(ch);
-			ch = NULL;
-			pr_info("no dmaengine channel%s%s with %s (%d): channel=none, backend=cpu\n",
-				*name ? " named " : "", name,
-				bte_pref == BTE_PREF_MEMSET ? "DMA_MEMSET" :
-				bte_pref == BTE_PREF_MEMCPY ? "DMA_MEMCPY" :
-				"DMA_MEMSET or DMA_MEMCPY", err);
-		}
-	}
-	if (ch) {
-		mutex_lock(&bte.lock);
-		WRITE_ONCE(bte.ch, ch);
-		mutex_unlock(&bte.lock);
-		bte_register_locked();
-	} else {
-		bte_unregister_locked();
-	}
-	mutex_unlock(&bte.reg_lock);
-	return err;
-}
 
 /* What zeroing 1 MiB costs this CPU with clear_page, for comparison. */
 static void bte_calibrate(void)
@@ -200,18 +108,12 @@ static int __init bte_init(void)
 	err = bte_check_params();
 	if (err)
 		return err;
-	mutex_init(&bte.lock);
-	mutex_init(&bte.reg_lock);
-	INIT_DELAYED_WORK(&bte.timeout_work, bte_timeout_fn);
-	INIT_WORK(&bte.reg_work, bte_reg_fn);
-	bte.backend.name = KBUILD_MODNAME;
-	bte.backend.owner = THIS_MODULE;
-	bte.backend.submit = bte_submit;
+	bte_backend_init(bte_pref);
 	bte_calibrate();
 
 	/* A missing channel is not an error: backend = cpu. */
 	bte_attach(channel);
-	err = bte_stats_init();
+	err = bte_sysfs_init();
 	if (err)
 		goto out_detach;
 	return 0;
@@ -223,17 +125,8 @@ out_detach:
 
 static void __exit bte_exit(void)
 {
-	bte_stats_exit();
-	mutex_lock(&bte.lock);
-	bte.stopping = true;
-	mutex_unlock(&bte.lock);
-	/* Completes every request still on the engine with -ECANCELED. */
-	bte_attach("none");
-	cancel_delayed_work_sync(&bte.timeout_work);
-	cancel_work_sync(&bte.reg_work);
-	mutex_lock(&bte.reg_lock);
-	bte_unregister_locked();
-	mutex_unlock(&bte.reg_lock);
+	bte_sysfs_exit();
+	bte_backend_exit();
 }
 
 module_init(bte_init);

@@ -2,7 +2,7 @@
 /*
  * /sys/kernel/debug/zeropool/ptshare/: the per-fork records, the log2
  * histograms, the probes and the lazy-sharing summary, as text.  Readers
- * copy one record at a time out of the ring (ring.c), so reading never
+ * copy one record at a time out of the ring (records.c), so reading never
  * holds off a fork for long.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

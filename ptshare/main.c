@@ -39,12 +39,12 @@ static int __init pts_init(void)
 	err = pts_ring_init(pts_ring_size);
 	if (err)
 		return err;
-	err = pts_track_init();
+	err = pts_slots_init();
 	if (err)
 		goto out_ring;
-	err = pts_stats_init();
+	err = pts_sysfs_init();
 	if (err)
-		goto out_track;
+		goto out_slots;
 	pts_debugfs_init();
 	/* Last: handlers may run as soon as a probe is registered. */
 	err = pts_probes_register(fork_symbol);
@@ -54,9 +54,9 @@ static int __init pts_init(void)
 
 out_debugfs:
 	pts_debugfs_exit();
-	pts_stats_exit();
-out_track:
-	pts_track_exit();
+	pts_sysfs_exit();
+out_slots:
+	pts_slots_exit();
 out_ring:
 	pts_ring_exit();
 	return err;
@@ -65,10 +65,11 @@ out_ring:
 static void __exit pts_exit(void)
 {
 	pts_probes_unregister();
-	pts_track_close_all();
+	pts_sweeper_stop();
+	pts_slots_close_all();
 	pts_debugfs_exit();
-	pts_stats_exit();
-	pts_track_exit();
+	pts_sysfs_exit();
+	pts_slots_exit();
 	pts_ring_exit();
 }
 

@@ -115,6 +115,7 @@ static int pts_fork_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	unsigned long ret = regs_return_value(regs);
 	struct pts_slot *slot = pts_slot_get(d->idx, d->gen);
 	struct pts_record *rec;
+	u64 window_ms;
 	pid_t child;
 
 	if (!slot)
@@ -142,24 +143,15 @@ static int pts_fork_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	atomic64_add(rec->pte_tables, &pts_cnt.pte_tables);
 	pts_hist_add(pts_hist_fork, rec->fork_ns);
 	pts_hist_add(pts_hist_cpr, rec->cpr_ns);
-	pts_fork_done(slot, child);
+	window_ms = pts_fork_done(slot, child);
+	if (window_ms)
+		pts_sweeper_arm(window_ms);
 	return 0;
 
 out_failed:
 	atomic64_inc(&pts_cnt.forks_failed);
 	pts_slot_release(slot);
 	return 0;
-}
-
-/* Records the child's mm once; faults are matched against it. */
-static void pts_set_child_mm(struct pts_slot *slot, struct mm_struct *mm)
-{
-	unsigned long flags;
-
-	if (READ_ONCE(slot->child_mm) || !pts_probe_lock(&slot->lock, flags))
-		return;
-	WRITE_ONCE(slot->child_mm, mm);
-	spin_unlock_irqrestore(&slot->lock, flags);
 }
 
 /* --- dup_mmap(mm, oldmm): 6.1 only --- */
@@ -173,7 +165,7 @@ static int pts_dup_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 		return 1;
 	pts_ri_set(d, slot);
 	d->mm = (struct mm_struct *)regs_get_kernel_argument(regs, 0);
-	pts_set_child_mm(slot, d->mm);
+	pts_slot_set_child_mm(slot, d->mm);
 	return 0;
 }
 
@@ -204,7 +196,7 @@ static int pts_cpr_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 		return 1;
 	dst = (void *)regs_get_kernel_argument(regs, 0);
 	src = (void *)regs_get_kernel_argument(regs, 1);
-	pts_set_child_mm(slot, dst->vm_mm);
+	pts_slot_set_child_mm(slot, dst->vm_mm);
 	/*
 	 * Mirrors vma_needs_copy(): without an anon_vma (and not a PFN or
 	 * mixed map) the child faults pages in instead, so

@@ -3,9 +3,15 @@
  * ptshare.ko internals: a kprobe tracer of fork's page-table copy and of
  * what lazy page-table sharing would have saved.
  *
- * A traced fork lives in a slot (track.c) from the fork-level probe's entry
- * until its window closes (child exec/exit, parent exit, window_ms, or
- * unload); then it becomes a record in the ring (ring.c).
+ * A traced fork lives in a slot (slots.c) from the fork-level probe's entry
+ * until its window closes (child exec/exit, parent exit, window_ms through
+ * the sweeper in sweeper.c, or unload); then it becomes a record in the
+ * ring (records.c).  While the window is open, attrib.c counts the faults
+ * of both processes into the slot.
+ *
+ * Files call downwards only, in this order (a file calls none above it):
+ * main.c; sysfs.c, debugfs.c; probes.c; sweeper.c; slots.c; filter.c,
+ * attrib.c, records.c, estimate.c, walk.c; probe_lock.c.
  */
 #ifndef _PTSHARE_H
 #define _PTSHARE_H
@@ -78,8 +84,9 @@ enum pts_state {
  * A traced fork.  Fields under "owner" are written only by the forking
  * task itself from its own probe handlers (one at a time, preemption off),
  * and read by others only after it moved the slot to PTS_WINDOW under
- * @lock.  Fields under "lock" are written by fault and exit probes on any
- * CPU and by the sweeper, always with @lock held.
+ * @lock; slots.c clears them at claim.  Fields under "lock" are written
+ * with @lock held, on any CPU: child_gone and deadline_ns by slots.c (exit
+ * probe, fork return), the fault counts and the set by attrib.c only.
  */
 struct pts_slot {
 	atomic_t state;			/* enum pts_state; FREE->FORKING by cmpxchg */
@@ -108,7 +115,7 @@ struct pts_slot {
 	u64 *set;			/* PTS_SET_SIZE keys, 0 = empty */
 };
 
-/* Tunables (stats.c), READ_ONCE in probes. */
+/* Tunables (sysfs.c), READ_ONCE in probes. */
 struct pts_tunables {
 	u64 enabled;
 	u64 filter_pid;
@@ -119,7 +126,11 @@ struct pts_tunables {
 
 extern struct pts_tunables pts_tun;
 
-/* Counters shown in sysfs. */
+/*
+ * Counters shown in sysfs (defined in sysfs.c).  Each is written by one
+ * file: forks_* and the fork-side sums by probes.c, nmi_lock_misses by
+ * probe_lock.c, the sums taken when a window closes by slots.c.
+ */
 struct pts_counters {
 	atomic64_t forks_seen;
 	atomic64_t forks_filtered;
@@ -170,30 +181,51 @@ bool pts_probe_trylock(spinlock_t *lock, unsigned long *flags);
 /* main.c */
 extern unsigned int pts_ring_size;
 
-/* track.c */
-int pts_track_init(void);
-void pts_track_exit(void);
+/* probe_lock.c: see pts_probe_lock() above. */
+
+/* filter.c */
 bool pts_filter_pass(struct task_struct *task);
 int pts_filter_comm_set(const char *buf, size_t len);
 void pts_filter_comm_get(char *buf);
+
+/* slots.c: the table, read by attrib.c; written by slots.c only. */
+extern struct pts_slot pts_slots[PTS_NR_SLOTS];
+extern atomic_t pts_active;
+
+/* True while any slot is not FREE: probes return at once otherwise. */
+static inline bool pts_slots_busy(void)
+{
+	return atomic_read(&pts_active);
+}
+
+int pts_slots_init(void);
+void pts_slots_exit(void);
 struct pts_slot *pts_slot_claim(void);
 struct pts_slot *pts_slot_current(void);
 struct pts_slot *pts_slot_get(unsigned int idx, u32 gen);
 unsigned int pts_slot_index(struct pts_slot *slot);
+void pts_slot_set_child_mm(struct pts_slot *slot, struct mm_struct *mm);
 void pts_slot_release(struct pts_slot *slot);
-void pts_fork_done(struct pts_slot *slot, pid_t child);
-void pts_fault(struct mm_struct *mm, unsigned long addr, bool cow,
-	       bool write);
+u64 pts_fork_done(struct pts_slot *slot, pid_t child);
 void pts_mm_exit(struct mm_struct *mm);
-void pts_track_close_all(void);
+u64 pts_slots_expire(u64 now);
+void pts_slots_close_all(void);
 unsigned int pts_windows_open(void);
 
-/* ring.c */
+/* attrib.c */
+void pts_attrib_reset(struct pts_slot *slot);
+void pts_fault(struct mm_struct *mm, unsigned long addr, bool cow,
+	       bool write);
+
+/* sweeper.c */
+void pts_sweeper_arm(u64 window_ms);
+void pts_sweeper_stop(void);
+
+/* records.c: the ring of finished forks and the histograms. */
 int pts_ring_init(unsigned int size);
 void pts_ring_exit(void);
 void pts_ring_push(struct pts_record *rec);
 u64 pts_ring_dropped(void);
-u64 pts_ring_count(void);
 bool pts_ring_copy(u64 seq, struct pts_record *out);
 u64 pts_ring_first(void);
 u64 pts_ring_next_seq(void);
@@ -216,9 +248,9 @@ void pts_probes_show(struct seq_file *m);
 u32 pts_count_pte_tables(struct mm_struct *mm, unsigned long start,
 			 unsigned long end, unsigned long *last);
 
-/* stats.c */
-int pts_stats_init(void);
-void pts_stats_exit(void);
+/* sysfs.c */
+int pts_sysfs_init(void);
+void pts_sysfs_exit(void);
 
 /* debugfs.c */
 void pts_debugfs_init(void);

@@ -5,6 +5,10 @@
  * overwrites the oldest record and counts it in records_dropped.  Readers
  * copy one record at a time under the lock, so a reader never holds off a
  * fork for longer than one memcpy.
+ *
+ * This file alone writes the ring, its sequence and drop counts (under
+ * pts_ring_lock) and the histogram buckets (atomic).  slots.c pushes,
+ * probes.c adds to the histograms, sysfs.c and debugfs.c read.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -45,43 +49,41 @@ void pts_ring_push(struct pts_record *rec)
 	spin_unlock_irqrestore(&pts_ring_lock, flags);
 }
 
-u64 pts_ring_dropped(void)
+/* The sequence counters, read together under the lock. */
+static void pts_ring_snap(u64 *next, u64 *drops)
 {
 	unsigned long flags;
-	u64 v;
 
 	spin_lock_irqsave(&pts_ring_lock, flags);
-	v = pts_ring_drops;
+	*next = pts_ring_next;
+	*drops = pts_ring_drops;
 	spin_unlock_irqrestore(&pts_ring_lock, flags);
-	return v;
+}
+
+u64 pts_ring_dropped(void)
+{
+	u64 next, drops;
+
+	pts_ring_snap(&next, &drops);
+	return drops;
 }
 
 /* Seq of the oldest record held (== pts_ring_next_seq() when empty). */
 u64 pts_ring_first(void)
 {
-	unsigned long flags;
-	u64 v;
+	u64 next, drops;
 
-	spin_lock_irqsave(&pts_ring_lock, flags);
-	v = pts_ring_next > pts_ring_cap ? pts_ring_next - pts_ring_cap : 1;
-	spin_unlock_irqrestore(&pts_ring_lock, flags);
-	return v;
+	pts_ring_snap(&next, &drops);
+	/* pts_ring_cap is set once, before any push. */
+	return next > pts_ring_cap ? next - pts_ring_cap : 1;
 }
 
 u64 pts_ring_next_seq(void)
 {
-	unsigned long flags;
-	u64 v;
+	u64 next, drops;
 
-	spin_lock_irqsave(&pts_ring_lock, flags);
-	v = pts_ring_next;
-	spin_unlock_irqrestore(&pts_ring_lock, flags);
-	return v;
-}
-
-u64 pts_ring_count(void)
-{
-	return pts_ring_next_seq() - pts_ring_first();
+	pts_ring_snap(&next, &drops);
+	return next;
 }
 
 /* Copies record @seq; false if it was overwritten or not written yet. */

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* /sys/kernel/zeropool/bte_offload/: channel, counters and tunables. */
+/*
+ * /sys/kernel/zeropool/bte_offload/: channel, counters and tunables.
+ * This file writes nothing of its own: channel changes go
+ * through bte_attach() (backend.c), tunables through the framework.
+ */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
@@ -144,7 +148,7 @@ static const struct attribute_group bte_group = {
 	.attrs = bte_attrs,
 };
 
-int bte_stats_init(void)
+int bte_sysfs_init(void)
 {
 	bte_dir = zp_stats_dir_create(NULL, KBUILD_MODNAME, &bte_group);
 	if (IS_ERR(bte_dir)) {
@@ -155,7 +159,7 @@ int bte_stats_init(void)
 	return 0;
 }
 
-void bte_stats_exit(void)
+void bte_sysfs_exit(void)
 {
 	zp_stats_dir_destroy(bte_dir);
 	bte_dir = NULL;

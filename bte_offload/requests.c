@@ -1,24 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zeropool's offload backend: one request (a block of 1 << order pages) is
- * mapped for the channel's device, cut into descriptors of at most
- * max_chunk bytes, issued with one issue_pending, and completed from the
- * descriptors' callbacks (never by polling tx_status: idxd cannot).  A
- * request that outlives timeout_ms has the channel terminated under it
- * and goes back to zeropool with an error, which zeroes it on the CPU.
+ * The requests on a channel: one zeropool request (a block of 1 << order
+ * pages) is mapped for the channel's device, cut into descriptors of at
+ * most max_chunk bytes, issued with one issue_pending, and completed from
+ * the descriptors' callbacks (never by polling tx_status: idxd cannot).
+ * A reset terminates the engine and hands every request it held back to
+ * zeropool with an error, which zeroes it on the CPU.
+ *
+ * This file alone writes a channel's request list, inflight and failures
+ * (under ch->lock, see struct bte_chan) and the request counters of
+ * bte_cnt; it calls no other file of the module.  backend.c decides when
+ * to submit, reset or drop a channel, under bte.lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/dma-mapping.h>
+#include <linux/err.h>
 #include <linux/jiffies.h>
-#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
 #include "bte.h"
 
+/* A channel just acquired: nothing on it yet. */
+void bte_reqs_init(struct bte_chan *ch)
+{
+	spin_lock_init(&ch->lock);
+	INIT_LIST_HEAD(&ch->reqs);
+}
+
 /* Unmaps, counts and hands the request back.  Any context. */
-void bte_finish_req(struct bte_req *req, int status)
+static void bte_finish_req(struct bte_req *req, int status)
 {
 	struct zp_zero_req *zreq = req->zreq;
 
@@ -69,6 +81,54 @@ static void bte_dma_done(void *param, const struct dmaengine_result *res)
 		bte_finish_req(req, req->status);
 }
 
+/*
+ * Stops the engine on @ch and completes every request it still held with
+ * an error, so that zeropool zeroes those blocks on the CPU.  After
+ * dmaengine_terminate_sync() the engine writes no more and no callback
+ * runs, so the requests are ours alone.  Caller holds bte.lock.
+ */
+void bte_reqs_reset(struct bte_chan *ch, bool timing_out)
+{
+	struct bte_req *req, *tmp;
+	LIST_HEAD(reqs);
+	int status;
+
+	lockdep_assert_held(&bte.lock);
+	atomic64_inc(&bte_cnt.resets);
+	dmaengine_terminate_sync(ch->chan);
+
+	spin_lock_irq(&ch->lock);
+	list_splice_init(&ch->reqs, &reqs);
+	ch->inflight = 0;
+	list_for_each_entry(req, &reqs, node)
+		ch->failures++;
+	spin_unlock_irq(&ch->lock);
+
+	list_for_each_entry_safe(req, tmp, &reqs, node) {
+		list_del(&req->node);
+		status = req->status ? req->status : -ECANCELED;
+		if (timing_out && time_after_eq(jiffies, req->deadline))
+			status = -ETIMEDOUT;
+		bte_finish_req(req, status);
+	}
+}
+
+/*
+ * The deadline of the oldest request on @ch, in *@deadline; false when
+ * there is none.  Caller holds bte.lock.
+ */
+bool bte_reqs_oldest(struct bte_chan *ch, unsigned long *deadline)
+{
+	struct bte_req *req;
+
+	spin_lock_irq(&ch->lock);
+	req = list_first_entry_or_null(&ch->reqs, struct bte_req, node);
+	if (req)
+		*deadline = req->deadline;
+	spin_unlock_irq(&ch->lock);
+	return req;
+}
+
 static struct dma_async_tx_descriptor *bte_prep(struct bte_chan *ch,
 						dma_addr_t dst, size_t len)
 {
@@ -108,31 +168,14 @@ static unsigned int bte_submit_chunks(struct bte_chan *ch, struct bte_req *req,
 	return i;
 }
 
-static void bte_arm_timeout(void)
+static struct bte_req *bte_req_map(struct bte_chan *ch,
+				   struct zp_zero_req *zreq)
 {
-	unsigned long delay = msecs_to_jiffies(READ_ONCE(bte_tun.timeout_ms));
-
-	/* No-op while armed: the handler re-arms for the oldest request. */
-	schedule_delayed_work(&bte.timeout_work, delay);
-}
-
-static int bte_submit_locked(struct bte_chan *ch, struct zp_zero_req *zreq)
-{
-	unsigned int nchunks, sent;
 	struct bte_req *req;
-	u64 max_failures;
-
-	max_failures = READ_ONCE(bte_tun.max_failures);
-	if (max_failures && READ_ONCE(ch->failures) >= max_failures) {
-		bte_drop_channel_locked("too many consecutive failures");
-		return -ENODEV;
-	}
-	if (READ_ONCE(ch->inflight) >= READ_ONCE(bte_tun.max_inflight))
-		return -EBUSY;
 
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	if (!req)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	req->zreq = zreq;
 	req->ch = ch;
 	req->len = PAGE_SIZE << zreq->order;
@@ -140,8 +183,27 @@ static int bte_submit_locked(struct bte_chan *ch, struct zp_zero_req *zreq)
 				DMA_FROM_DEVICE);
 	if (dma_mapping_error(ch->dev, req->dst)) {
 		kfree(req);
-		return -EIO;
+		return ERR_PTR(-EIO);
 	}
+	return req;
+}
+
+/*
+ * Puts @zreq on the engine of @ch.  Returns 1 when it was issued (the
+ * caller arms the timeout), 0 when it was accepted but already handed
+ * back by a reset after a partial submission, or a negative errno when
+ * not accepted: then the caller's CPU zeroes it.  Either way an accepted
+ * request completes through zreq->complete.  Caller holds bte.lock and
+ * checked the limits.
+ */
+int bte_reqs_submit(struct bte_chan *ch, struct zp_zero_req *zreq)
+{
+	unsigned int nchunks, sent;
+	struct bte_req *req;
+
+	req = bte_req_map(ch, zreq);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
 	nchunks = DIV_ROUND_UP(req->len, ch->max_chunk);
 	req->chunks_left = nchunks;
 	req->deadline = jiffies + msecs_to_jiffies(READ_ONCE(bte_tun.timeout_ms));
@@ -174,62 +236,19 @@ static int bte_submit_locked(struct bte_chan *ch, struct zp_zero_req *zreq)
 		spin_lock_irq(&ch->lock);
 		req->status = -EIO;
 		spin_unlock_irq(&ch->lock);
-		bte_chan_reset(ch, false);
+		bte_reqs_reset(ch, false);
 		return 0;
 	}
 	dma_async_issue_pending(ch->chan);
-	bte_arm_timeout();
-	return 0;
+	return 1;
 }
 
-int bte_submit(struct zp_zero_backend *backend, struct zp_zero_req *zreq)
+/* Counts one call of the backend's submit: @err, and its @ns on the CPU. */
+void bte_reqs_count_submit(int err, u64 ns)
 {
-	u64 start = ktime_get_ns();
-	int err = -ENODEV;
-
-	mutex_lock(&bte.lock);
-	if (bte.ch && !bte.stopping)
-		err = bte_submit_locked(bte.ch, zreq);
-	mutex_unlock(&bte.lock);
 	if (err) {
 		atomic64_inc(&bte_cnt.rejected);
 		atomic64_inc(&bte_cnt.cpu_fallbacks);
 	}
-	atomic64_add(ktime_get_ns() - start, &bte_cnt.submit_ns);
-	return err;
-}
-
-/*
- * Runs timeout_ms after a submission: if the oldest request is overdue,
- * the engine is stopped and everything it held falls back to the CPU;
- * otherwise it re-arms for the oldest one.
- */
-void bte_timeout_fn(struct work_struct *work)
-{
-	unsigned long next = 0;
-	struct bte_chan *ch;
-	struct bte_req *req;
-	bool expired = false;
-
-	mutex_lock(&bte.lock);
-	ch = bte.ch;
-	if (!ch)
-		goto out_unlock;
-	spin_lock_irq(&ch->lock);
-	req = list_first_entry_or_null(&ch->reqs, struct bte_req, node);
-	if (req) {
-		expired = time_after_eq(jiffies, req->deadline);
-		next = req->deadline;
-	}
-	spin_unlock_irq(&ch->lock);
-	if (expired) {
-		pr_warn_ratelimited("%s: request timed out, terminating the channel\n",
-				    ch->name);
-		bte_chan_reset(ch, true);
-	} else if (req) {
-		schedule_delayed_work(&bte.timeout_work,
-				      max_t(long, (long)(next - jiffies), 1));
-	}
-out_unlock:
-	mutex_unlock(&bte.lock);
+	atomic64_add(ns, &bte_cnt.submit_ns);
 }

@@ -3,6 +3,10 @@
  * /sys/kernel/zeropool/ptshare/: tunables and counters, one value per
  * file, through zeropool's stats tree.  Every file is described in
  * include/uapi/ABI-ptshare.md.
+ *
+ * This file defines pts_tun and pts_cnt but writes neither: main.c sets
+ * enabled at load, then the framework writes the tunables under
+ * zp_tunables_lock; each counter has the one writer ptshare.h names.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -145,7 +149,7 @@ static const struct attribute_group pts_group = {
 	.attrs = pts_attrs,
 };
 
-int pts_stats_init(void)
+int pts_sysfs_init(void)
 {
 	pts_dir = zp_stats_dir_create(NULL, "ptshare", &pts_group);
 	if (IS_ERR(pts_dir)) {
@@ -156,7 +160,7 @@ int pts_stats_init(void)
 	return 0;
 }
 
-void pts_stats_exit(void)
+void pts_sysfs_exit(void)
 {
 	zp_stats_dir_destroy(pts_dir);
 	pts_dir = NULL;

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The sweeper: delayed work that closes the windows whose window_ms ran
+ * out.  Kept apart from the slot table so that slots.c never schedules
+ * work: the fork probe arms the sweeper after pts_fork_done() opened a
+ * window, and the sweeper asks slots.c to close what has expired.
+ */
+#include <linux/jiffies.h>
+#include <linux/workqueue.h>
+
+#include "ptshare.h"
+
+static void pts_sweep_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(pts_sweep, pts_sweep_fn);
+
+static void pts_sweep_fn(struct work_struct *work)
+{
+	u64 now = pts_now_ns();
+	u64 next = pts_slots_expire(now);
+
+	if (next != U64_MAX)
+		schedule_delayed_work(&pts_sweep,
+				      nsecs_to_jiffies(next - now) + 1);
+}
+
+/* A window of @window_ms opened.  From probe handlers. */
+void pts_sweeper_arm(u64 window_ms)
+{
+	/* No-op while pending; the sweeper re-arms for the rest. */
+	schedule_delayed_work(&pts_sweep, msecs_to_jiffies(window_ms) + 1);
+}
+
+/* After the probes are gone, before the slots are emptied. */
+void pts_sweeper_stop(void)
+{
+	cancel_delayed_work_sync(&pts_sweep);
+}
