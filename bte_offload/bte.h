@@ -30,6 +30,9 @@ enum bte_cap_pref {
  * fields up to @lock are written by channel.c at acquisition only; the
  * ones after it by requests.c only.
  */
+/* Longest dmaengine channel name we keep, NUL included. */
+#define BTE_CHAN_NAME_LEN	32
+
 struct bte_chan {
 	struct dma_chan *chan;
 	/* chan->device->dev, referenced: the DMA API maps against it. */
@@ -39,7 +42,7 @@ struct bte_chan {
 	 * the channel's own struct device is gone, so dma_chan_name() must
 	 * not be called again.
 	 */
-	char name[32];
+	char name[BTE_CHAN_NAME_LEN];
 	enum bte_cap cap;
 	/* MEMCPY: the pre-zeroed source, mapped once for the device. */
 	struct page *zero_src;
@@ -93,14 +96,18 @@ extern struct bte_state bte;
  * at load, then written by the stats framework (sysfs) under
  * zp_tunables_lock.
  */
+/* Tunables (tunables.c); READ_ONCE where they may change. */
 struct bte_tunables {
 	u64 timeout_ms;		/* per request, before terminate + fallback */
 	u64 max_inflight;	/* requests on the engine at once */
 	u64 max_failures;	/* consecutive failures before dropping (0: never) */
-	u64 chunk_kb;		/* largest descriptor */
+	u64 chunk_kb;		/* largest descriptor; load time only */
+	unsigned int cap;	/* enum bte_cap_pref; load time only */
 };
 
 extern struct bte_tunables bte_tun;
+extern struct attribute *bte_tunable_attrs[];	/* the tunable files */
+const char *bte_channel_param(void);
 
 /*
  * Counters; see ABI-bte_offload.md.  channel_losses is written by

@@ -111,12 +111,6 @@ static ZP_COUNTER_ATOMIC(bte_a_losses, channel_losses, &bte_cnt.channel_losses);
 static ZP_COUNTER_ATOMIC(bte_a_submit_ns, submit_ns, &bte_cnt.submit_ns);
 static ZP_COUNTER_ATOMIC(bte_a_submit_bytes, submit_bytes,
 			 &bte_cnt.submit_bytes);
-static ZP_TUNABLE(bte_a_timeout, timeout_ms, &bte_tun.timeout_ms, 1, 60000,
-		  NULL, NULL);
-static ZP_TUNABLE(bte_a_max_inflight, max_inflight, &bte_tun.max_inflight, 1,
-		  1024, NULL, NULL);
-static ZP_TUNABLE(bte_a_max_failures, max_failures, &bte_tun.max_failures, 0,
-		  1000000, NULL, NULL);
 
 static struct attribute *bte_attrs[] = {
 	&bte_a_channel.attr,
@@ -138,9 +132,6 @@ static struct attribute *bte_attrs[] = {
 	ZP_ATTR_PTR(bte_a_losses),
 	ZP_ATTR_PTR(bte_a_submit_ns),
 	ZP_ATTR_PTR(bte_a_submit_bytes),
-	ZP_ATTR_PTR(bte_a_timeout),
-	ZP_ATTR_PTR(bte_a_max_inflight),
-	ZP_ATTR_PTR(bte_a_max_failures),
 	NULL,
 };
 
@@ -148,15 +139,29 @@ static const struct attribute_group bte_group = {
 	.attrs = bte_attrs,
 };
 
+static const struct attribute_group bte_tunable_group = {
+	.attrs = bte_tunable_attrs,
+};
+
 int bte_sysfs_init(void)
 {
+	int err;
+
 	bte_dir = zp_stats_dir_create(NULL, KBUILD_MODNAME, &bte_group);
 	if (IS_ERR(bte_dir)) {
 		pr_err("cannot create the stats directory: %ld\n",
 		       PTR_ERR(bte_dir));
 		return PTR_ERR(bte_dir);
 	}
+	err = sysfs_create_group(bte_dir, &bte_tunable_group);
+	if (err)
+		goto out_destroy_dir;
 	return 0;
+
+out_destroy_dir:
+	zp_stats_dir_destroy(bte_dir);
+	bte_dir = NULL;
+	return err;
 }
 
 void bte_sysfs_exit(void)

@@ -13,30 +13,17 @@
 
 #include "ptshare.h"
 
-unsigned int pts_ring_size = 1024;
-module_param_named(ring_size, pts_ring_size, uint, 0444);
-MODULE_PARM_DESC(ring_size, "per-fork records kept (4..65536); oldest dropped first");
-
 static char *fork_symbol;
 module_param(fork_symbol, charp, 0444);
 MODULE_PARM_DESC(fork_symbol,
 		 "fork-level function to probe instead of kernel_clone/copy_process (testing)");
 
-static bool enabled = true;
-module_param(enabled, bool, 0444);
-MODULE_PARM_DESC(enabled, "initial value of the enabled tunable");
-
 static int __init pts_init(void)
 {
 	int err;
 
-	if (pts_ring_size < 4 || pts_ring_size > 65536) {
-		pr_err("ring_size=%u is out of range 4..65536\n",
-		       pts_ring_size);
-		return -EINVAL;
-	}
-	pts_tun.enabled = enabled;
-	err = pts_ring_init(pts_ring_size);
+	/* ring_size, maxactive and enabled were checked at load: tunables.c */
+	err = pts_ring_init(pts_tun.ring_size);
 	if (err)
 		return err;
 	err = pts_slots_init();

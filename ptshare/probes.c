@@ -57,11 +57,6 @@ static bool pts_cow_attached;
 static bool pts_fork_is_copy_process;
 static bool pts_fault_is_wp;
 
-static unsigned int maxactive = 512;
-module_param(maxactive, uint, 0444);
-MODULE_PARM_DESC(maxactive,
-		 "kretprobe instances per probe: calls in flight at once (16..8192)");
-
 static void pts_ri_set(struct pts_ri *d, struct pts_slot *slot)
 {
 	d->idx = pts_slot_index(slot);
@@ -390,7 +385,7 @@ static int pts_probe_try(struct pts_probe *p, const char *sym)
 	if (p->ret) {
 		memset(&p->rp.kp, 0, sizeof(p->rp.kp));
 		p->rp.kp.symbol_name = sym;
-		p->rp.maxactive = maxactive;
+		p->rp.maxactive = pts_tun.maxactive;
 		p->rp.nmissed = 0;
 		err = register_kretprobe(&p->rp);
 	} else {
@@ -435,10 +430,6 @@ int pts_probes_register(const char *fork_symbol)
 	struct pts_probe *p;
 	int i, j, err = 0;
 
-	if (maxactive < 16 || maxactive > 8192) {
-		pr_err("maxactive=%u is out of range 16..8192\n", maxactive);
-		return -EINVAL;
-	}
 	if (fork_symbol && *fork_symbol) {
 		pts_probes[PTS_P_FORK].syms[0] = fork_symbol;
 		pts_probes[PTS_P_FORK].syms[1] = NULL;

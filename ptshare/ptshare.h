@@ -115,16 +115,19 @@ struct pts_slot {
 	u64 *set;			/* PTS_SET_SIZE keys, 0 = empty */
 };
 
-/* Tunables (sysfs.c), READ_ONCE in probes. */
+/* Tunables (tunables.c), READ_ONCE in probes. */
 struct pts_tunables {
 	u64 enabled;
 	u64 filter_pid;
 	u64 min_rss_kb;
 	u64 window_ms;
 	u64 entry_cost_pct;
+	u64 ring_size;			/* load time only */
+	u64 maxactive;			/* load time only */
 };
 
 extern struct pts_tunables pts_tun;
+extern struct attribute *pts_tunable_attrs[];	/* the tunable files */
 
 /*
  * Counters shown in sysfs (defined in sysfs.c).  Each is written by one
@@ -177,9 +180,6 @@ static inline u64 pts_now_ns(void)
 #define pts_probe_lock(lock, flags) \
 	__cond_lock(lock, pts_probe_trylock(lock, &(flags)))
 bool pts_probe_trylock(spinlock_t *lock, unsigned long *flags);
-
-/* main.c */
-extern unsigned int pts_ring_size;
 
 /* probe_lock.c: see pts_probe_lock() above. */
 

@@ -4,9 +4,9 @@
  * file, through zeropool's stats tree.  Every file is described in
  * include/uapi/ABI-ptshare.md.
  *
- * This file defines pts_tun and pts_cnt but writes neither: main.c sets
- * enabled at load, then the framework writes the tunables under
- * zp_tunables_lock; each counter has the one writer ptshare.h names.
+ * This file defines pts_cnt but writes none of it (each counter has the
+ * one writer ptshare.h names); the tunables are tunables.c's, added here
+ * as a second group of the same directory.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,12 +18,6 @@
 #include <zeropool/stats.h>
 
 #include "ptshare.h"
-
-struct pts_tunables pts_tun = {
-	.enabled = 1,
-	.window_ms = 1000,
-	.entry_cost_pct = 50,
-};
 
 struct pts_counters pts_cnt;
 
@@ -69,15 +63,6 @@ static const char *pts_attached_text(const struct zp_attr *attr)
 	return pts_probes_attached();
 }
 
-static ZP_TUNABLE(pts_a_enabled, enabled, &pts_tun.enabled, 0, 1, NULL, NULL);
-static ZP_TUNABLE(pts_a_pid, filter_pid, &pts_tun.filter_pid, 0,
-		  PID_MAX_LIMIT, NULL, NULL);
-static ZP_TUNABLE(pts_a_rss, min_rss, &pts_tun.min_rss_kb, 0, 1ULL << 40,
-		  NULL, NULL);
-static ZP_TUNABLE(pts_a_window, window_ms, &pts_tun.window_ms, 0, 60000,
-		  NULL, NULL);
-static ZP_TUNABLE(pts_a_entry, entry_cost_pct, &pts_tun.entry_cost_pct, 0,
-		  100, NULL, NULL);
 
 static ZP_COUNTER_ATOMIC(pts_a_seen, forks_seen, &pts_cnt.forks_seen);
 static ZP_COUNTER_ATOMIC(pts_a_filt, forks_filtered, &pts_cnt.forks_filtered);
@@ -112,12 +97,7 @@ static ZP_GAUGE(pts_a_missed, probe_misses, pts_missed_get);
 static ZP_TEXT(pts_a_attached, probes_attached, pts_attached_text);
 
 static struct attribute *pts_attrs[] = {
-	ZP_ATTR_PTR(pts_a_enabled),
-	ZP_ATTR_PTR(pts_a_pid),
 	&pts_a_comm.attr,
-	ZP_ATTR_PTR(pts_a_rss),
-	ZP_ATTR_PTR(pts_a_window),
-	ZP_ATTR_PTR(pts_a_entry),
 	ZP_ATTR_PTR(pts_a_seen),
 	ZP_ATTR_PTR(pts_a_filt),
 	ZP_ATTR_PTR(pts_a_traced),
@@ -149,15 +129,29 @@ static const struct attribute_group pts_group = {
 	.attrs = pts_attrs,
 };
 
+static const struct attribute_group pts_tunable_group = {
+	.attrs = pts_tunable_attrs,
+};
+
 int pts_sysfs_init(void)
 {
+	int err;
+
 	pts_dir = zp_stats_dir_create(NULL, "ptshare", &pts_group);
 	if (IS_ERR(pts_dir)) {
 		pr_err("cannot create the sysfs directory (%ld)\n",
 		       PTR_ERR(pts_dir));
 		return PTR_ERR(pts_dir);
 	}
+	err = sysfs_create_group(pts_dir, &pts_tunable_group);
+	if (err)
+		goto out_destroy_dir;
 	return 0;
+
+out_destroy_dir:
+	zp_stats_dir_destroy(pts_dir);
+	pts_dir = NULL;
+	return err;
 }
 
 void pts_sysfs_exit(void)
