@@ -257,11 +257,12 @@ static void test_errors(void)
 
 /*
  * A tree in which <dir>/zeropool/zeropool.ko holds @len bytes of @data:
- * what zpctl load --from <dir> zeropool will try to insert.
+ * what zpctl load --from <dir> zeropool will try to insert, after the
+ * real zeropool_core.ko (<dir>/zeropool_core.ko, a link to the build's).
  */
 static void fake_tree(char *dir, const void *data, size_t len)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], target[PATH_MAX];
 	int fd;
 
 	strcpy(dir, "/tmp/t_zpctl.XXXXXX");
@@ -274,12 +275,20 @@ static void fake_tree(char *dir, const void *data, size_t len)
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len)
 		tap_bail("write %s: %s", path, strerror(errno));
 	close(fd);
+	snprintf(path, sizeof(path), "%s/%s/%s.ko", moddir, ZP_CORE, ZP_CORE);
+	if (!realpath(path, target))
+		tap_bail("realpath %s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/%s.ko", dir, ZP_CORE);
+	if (symlink(target, path))
+		tap_bail("symlink %s: %s", path, strerror(errno));
 }
 
 static void remove_fake_tree(const char *dir)
 {
 	char path[PATH_MAX];
 
+	snprintf(path, sizeof(path), "%s/%s.ko", dir, ZP_CORE);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/zeropool/zeropool.ko", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/zeropool", dir);

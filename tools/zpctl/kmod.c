@@ -357,13 +357,24 @@ static int zp_kmod_insert(struct zp_kmod *k, const char *name,
  */
 int zp_kmod_load(struct zp_kmod *k, const char *name, const char *params)
 {
+	struct kmod_module *mod;
 	bool core_added = false;
+	char *path;
 	int err;
 
 	if (zp_module_loaded(name)) {
 		zp_explain_load_error(name, NULL, EEXIST);
 		return -EEXIST;
 	}
+	/* the module asked for is the one to report missing */
+	mod = zp_kmod_find(k, name, &path);
+	if (!mod) {
+		zp_not_found(name, path);
+		free(path);
+		return -ENOENT;
+	}
+	kmod_module_unref(mod);
+	free(path);
 	if (strcmp(name, ZP_CORE_MODULE) && !zp_module_loaded(ZP_CORE_MODULE)) {
 		err = zp_kmod_insert(k, ZP_CORE_MODULE, NULL);
 		if (err)
