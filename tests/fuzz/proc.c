@@ -55,9 +55,18 @@ void fz_signals_init(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * Every FZ_GUARD_US until fz_guard_off(), not once: a single alarm that
+ * fires before the call has gone to sleep (the vCPU descheduled between
+ * setitimer and the syscall, as under a loaded TCG host) is handled in
+ * user space and leaves the call blocked for good.
+ */
 void fz_guard_on(void)
 {
-	struct itimerval it = { .it_value = { 0, FZ_GUARD_US } };
+	struct itimerval it = {
+		.it_value = { 0, FZ_GUARD_US },
+		.it_interval = { 0, FZ_GUARD_US },
+	};
 
 	setitimer(ITIMER_REAL, &it, NULL);
 }
