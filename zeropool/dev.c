@@ -28,6 +28,7 @@
 #include <uapi/zeropool.h>
 #include <zeropool/compat.h>
 
+#include "faultaround.h"
 #include "object.h"
 #include "zeropool.h"
 

@@ -14,7 +14,7 @@
  * in the object and must zap every zero-page PTE of that offset, or some
  * mapping would keep reading zeros once someone wrote.  That is the one
  * protocol between writers and readers of an object; this file holds both
- * of its sides.
+ * of its sides, and is the only one to write an object's fields.
  *
  * Each object owns an inode of a private pseudo filesystem for this: the
  * inode's address_space links every VMA of the file, which is what lets
@@ -132,7 +132,7 @@ static int zp_object_add(struct zp_object *obj, pgoff_t index,
 }
 
 /* Drops every PTE of @index in every mapping of @obj. */
-void zp_object_zap(struct zp_object *obj, pgoff_t index)
+static void zp_object_zap(struct zp_object *obj, pgoff_t index)
 {
 	unmap_mapping_range(obj->inode->i_mapping, (loff_t)index << PAGE_SHIFT,
 			    PAGE_SIZE, 0);
@@ -235,4 +235,38 @@ struct page *zp_object_instantiate(struct zp_object *obj, pgoff_t index,
 	}
 	zp_object_publish(obj, &index, 1, zap);
 	return page;
+}
+
+/*
+ * The instantiate step of fault-around: puts a page already in the pool
+ * into each hole among @indices, in order, until the pool is dry; a page
+ * nobody asked for is never zeroed inline.  Returns how many; the first
+ * that many entries of @indices and @pages are then the filled indices
+ * and their pages, which the object holds whether or not a PTE ever maps
+ * them, with no zero-page PTE of those indices left in any mapping.
+ */
+unsigned long zp_object_fill_holes(struct zp_object *obj, pgoff_t *indices,
+				   struct page **pages, unsigned long nr)
+{
+	unsigned long i, n = 0;
+	struct page *page;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		if (xa_load(&obj->pages, indices[i]))
+			continue;
+		page = zp_take_pooled_page(NUMA_NO_NODE);
+		if (!page)
+			break;
+		err = zp_object_add(obj, indices[i], page);
+		if (err == -EBUSY)
+			continue;	/* a racer's page: theirs to map */
+		if (err)
+			break;
+		indices[n] = indices[i];
+		pages[n++] = page;
+	}
+	if (n)
+		zp_object_publish(obj, indices, n, false);
+	return n;
 }

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The memory object behind one open file of /dev/zeropool (object.c). */
+/*
+ * The memory object behind one open file of /dev/zeropool (object.c).
+ * Only object.c writes its fields; the other files read them through the
+ * helpers below.
+ */
 #ifndef _ZEROPOOL_OBJECT_H
 #define _ZEROPOOL_OBJECT_H
 
@@ -44,11 +48,8 @@ struct zp_object *zp_object_create(void);
 void zp_object_release(struct zp_object *obj);
 struct page *zp_object_instantiate(struct zp_object *obj, pgoff_t index,
 				   bool zap);
+unsigned long zp_object_fill_holes(struct zp_object *obj, pgoff_t *indices,
+				   struct page **pages, unsigned long nr);
 vm_fault_t zp_object_map_zero_page(struct zp_object *obj, struct vm_fault *vmf);
-void zp_object_zap(struct zp_object *obj, pgoff_t index);
-
-/* faultaround.c */
-void zp_fault_around(struct vm_fault *vmf, struct zp_object *obj,
-		     unsigned long nr);
 
 #endif /* _ZEROPOOL_OBJECT_H */
