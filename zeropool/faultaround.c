@@ -88,7 +88,7 @@ void zp_fault_around(struct vm_fault *vmf, struct zp_object *obj,
 	pgoff_t first = vmf->pgoff - ((vmf->address - start) >> PAGE_SHIFT);
 	struct page *pages[ZP_FAULT_AROUND_MAX];
 	pgoff_t indices[ZP_FAULT_AROUND_MAX];
-	unsigned long addr, n = 0;
+	unsigned long addr, mapped, n = 0;
 
 	/* the window's offsets but the faulting one's */
 	for (addr = start; addr < end; addr += PAGE_SIZE)
@@ -97,6 +97,7 @@ void zp_fault_around(struct vm_fault *vmf, struct zp_object *obj,
 	n = zp_object_fill_holes(obj, indices, pages, n);
 	if (!n)
 		return;
-	this_cpu_add(zp_dev_fault_around,
-		     zp_insert_runs(vma, start, first, indices, pages, n));
+	/* not inside this_cpu_add(): the generic one may disable interrupts */
+	mapped = zp_insert_runs(vma, start, first, indices, pages, n);
+	this_cpu_add(zp_dev_fault_around, mapped);
 }
