@@ -10,12 +10,17 @@
  * for at most N - 1 pages the process may never touch (counted in its RSS
  * like any other).  Only pages already in the pool are used: a page nobody
  * asked for is never zeroed on the fault path.
+ *
+ * This file owns the window (which offsets) and the mapping (runs of
+ * vm_insert_pages()); putting the pages into the object, and the zap of
+ * zero-page PTEs that must follow, is the object's (object.c), so the
+ * protocol that makes them safe is written once, there.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
-#include <linux/xarray.h>
 
+#include "faultaround.h"
 #include "object.h"
 #include "zeropool.h"
 
@@ -44,9 +49,32 @@ static unsigned long zp_insert_run(struct vm_area_struct *vma,
 }
 
 /*
+ * Maps @pages, the pages of the sorted offsets @indices (@first at @start),
+ * one vm_insert_pages() a run of consecutive offsets; returns how many
+ * were mapped.
+ */
+static unsigned long zp_insert_runs(struct vm_area_struct *vma,
+				    unsigned long start, pgoff_t first,
+				    const pgoff_t *indices, struct page **pages,
+				    unsigned long n)
+{
+	unsigned long mapped = 0, i, run;
+
+	for (i = 0; i < n; i += run) {
+		for (run = 1; i + run < n; run++)
+			if (indices[i + run] != indices[i] + run)
+				break;
+		mapped += zp_insert_run(vma, start +
+					((indices[i] - first) << PAGE_SHIFT),
+					&pages[i], run);
+	}
+	return mapped;
+}
+
+/*
  * Called by ->fault after the faulting page is mapped, with the VMA locked
- * for read.  The new pages go into the object first: from then on they are
- * its pages whether or not a PTE ever maps them here.
+ * for read.  The new pages go into the object first (object.c): from then
+ * on they are its pages whether or not a PTE ever maps them here.
  */
 void zp_fault_around(struct vm_fault *vmf, struct zp_object *obj,
 		     unsigned long nr)
@@ -55,48 +83,19 @@ void zp_fault_around(struct vm_fault *vmf, struct zp_object *obj,
 	unsigned long window = ALIGN_DOWN(vmf->address, nr << PAGE_SHIFT);
 	unsigned long start = max(window, vma->vm_start);
 	unsigned long end = min(window + (nr << PAGE_SHIFT), vma->vm_end);
-	struct page *pages[ZP_FAULT_AROUND_MAX];
-	unsigned long addrs[ZP_FAULT_AROUND_MAX];
-	unsigned long addr, mapped = 0, n = 0, i, run;
 	pgoff_t first = vmf->pgoff - ((vmf->address - start) >> PAGE_SHIFT);
-	pgoff_t index = first;
-	struct page *page;
-	int err;
+	struct page *pages[ZP_FAULT_AROUND_MAX];
+	pgoff_t indices[ZP_FAULT_AROUND_MAX];
+	unsigned long addr, mapped, n = 0;
 
-	for (addr = start; addr < end; addr += PAGE_SIZE, index++) {
-		if (addr == vmf->address || xa_load(&obj->pages, index))
-			continue;
-		page = zp_take_pooled_page(NUMA_NO_NODE);
-		if (!page)
-			break;		/* the pool is dry: no inline zeroing */
-		err = xa_insert(&obj->pages, index, page, GFP_KERNEL);
-		if (err) {
-			zp_give_page(page);	/* still zero */
-			if (err != -EBUSY)
-				break;
-			continue;		/* a racer's page: theirs to map */
-		}
-		atomic_long_inc(&obj->nr_pages);
-		pages[n] = page;
-		addrs[n++] = addr;
-	}
+	/* the window's offsets but the faulting one's */
+	for (addr = start; addr < end; addr += PAGE_SIZE)
+		if (addr != vmf->address)
+			indices[n++] = first + ((addr - start) >> PAGE_SHIFT);
+	n = zp_object_fill_holes(obj, indices, pages, n);
 	if (!n)
 		return;
-
-	smp_mb();	/* pages published before reading zero_mapped */
-	if (READ_ONCE(obj->zero_mapped)) {
-		mutex_lock(&obj->lock);
-		for (i = 0; i < n; i++)
-			zp_object_zap(obj, first +
-				      ((addrs[i] - start) >> PAGE_SHIFT));
-		mutex_unlock(&obj->lock);
-	}
-
-	for (i = 0; i < n; i += run) {
-		for (run = 1; i + run < n; run++)
-			if (addrs[i + run] != addrs[i] + (run << PAGE_SHIFT))
-				break;
-		mapped += zp_insert_run(vma, addrs[i], &pages[i], run);
-	}
+	/* not inside this_cpu_add(): the generic one may disable interrupts */
+	mapped = zp_insert_runs(vma, start, first, indices, pages, n);
 	this_cpu_add(zp_pcpu_cnt.dev_fault_around, mapped);
 }

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The memory object behind one open file of /dev/zeropool. */
+/*
+ * The memory object behind one open file of /dev/zeropool (object.c).
+ * Only object.c writes its fields; the other files read them through the
+ * helpers below.
+ */
 #ifndef _ZEROPOOL_OBJECT_H
 #define _ZEROPOOL_OBJECT_H
 
@@ -13,8 +17,8 @@ struct zp_object {
 	struct inode *inode;	/* owns the address_space of our mappings */
 	/*
 	 * Held while a zero-page PTE is installed and while zero-page PTEs
-	 * are zapped, so that none survives a write (see
-	 * zp_object_instantiate()).
+	 * are zapped, so that none survives a write (the protocol is
+	 * explained at zp_object_publish()).
 	 */
 	struct mutex lock;
 	struct xarray pages;	/* index -> page; each holds one reference */
@@ -22,11 +26,30 @@ struct zp_object {
 	bool zero_mapped;	/* a zero-page PTE may exist: set under lock */
 };
 
-/* dev.c */
-void zp_object_zap(struct zp_object *obj, pgoff_t index);
+/* The page at @index, or NULL for a hole; pages stay until release. */
+static inline struct page *zp_object_lookup(struct zp_object *obj,
+					    pgoff_t index)
+{
+	return xa_load(&obj->pages, index);
+}
 
-/* faultaround.c */
-void zp_fault_around(struct vm_fault *vmf, struct zp_object *obj,
-		     unsigned long nr);
+static inline long zp_object_nr_pages(struct zp_object *obj)
+{
+	return atomic_long_read(&obj->nr_pages);
+}
+
+/* The address_space that must link every mapping of the object. */
+static inline struct address_space *zp_object_mapping(struct zp_object *obj)
+{
+	return obj->inode->i_mapping;
+}
+
+struct zp_object *zp_object_create(void);
+void zp_object_release(struct zp_object *obj);
+struct page *zp_object_instantiate(struct zp_object *obj, pgoff_t index,
+				   bool zap);
+unsigned long zp_object_fill_holes(struct zp_object *obj, pgoff_t *indices,
+				   struct page **pages, unsigned long nr);
+vm_fault_t zp_object_map_zero_page(struct zp_object *obj, struct vm_fault *vmf);
 
 #endif /* _ZEROPOOL_OBJECT_H */

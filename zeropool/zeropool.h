@@ -133,7 +133,7 @@ struct zp_pcpu_counters {
 	u64 hits;			/* pool.c */
 	u64 misses;			/* pool.c */
 	u64 dev_faults;			/* dev.c */
-	u64 dev_zero_maps;		/* dev.c */
+	u64 dev_zero_maps;		/* object.c */
 	u64 dev_fault_around;		/* faultaround.c */
 };
 
