@@ -143,25 +143,21 @@ static const struct attribute_group bte_tunable_group = {
 	.attrs = bte_tunable_attrs,
 };
 
+static const struct attribute_group *bte_groups[] = {
+	&bte_group,
+	&bte_tunable_group,
+	NULL,
+};
+
 int bte_sysfs_init(void)
 {
-	int err;
-
-	bte_dir = zp_stats_dir_create(NULL, KBUILD_MODNAME, &bte_group);
+	bte_dir = zp_stats_dir_create_groups(NULL, KBUILD_MODNAME, bte_groups);
 	if (IS_ERR(bte_dir)) {
 		pr_err("cannot create the stats directory: %ld\n",
 		       PTR_ERR(bte_dir));
 		return PTR_ERR(bte_dir);
 	}
-	err = sysfs_create_group(bte_dir, &bte_tunable_group);
-	if (err)
-		goto out_destroy_dir;
 	return 0;
-
-out_destroy_dir:
-	zp_stats_dir_destroy(bte_dir);
-	bte_dir = NULL;
-	return err;
 }
 
 void bte_sysfs_exit(void)

@@ -133,25 +133,21 @@ static const struct attribute_group pts_tunable_group = {
 	.attrs = pts_tunable_attrs,
 };
 
+static const struct attribute_group *pts_groups[] = {
+	&pts_group,
+	&pts_tunable_group,
+	NULL,
+};
+
 int pts_sysfs_init(void)
 {
-	int err;
-
-	pts_dir = zp_stats_dir_create(NULL, "ptshare", &pts_group);
+	pts_dir = zp_stats_dir_create_groups(NULL, "ptshare", pts_groups);
 	if (IS_ERR(pts_dir)) {
 		pr_err("cannot create the sysfs directory (%ld)\n",
 		       PTR_ERR(pts_dir));
 		return PTR_ERR(pts_dir);
 	}
-	err = sysfs_create_group(pts_dir, &pts_tunable_group);
-	if (err)
-		goto out_destroy_dir;
 	return 0;
-
-out_destroy_dir:
-	zp_stats_dir_destroy(pts_dir);
-	pts_dir = NULL;
-	return err;
 }
 
 void pts_sysfs_exit(void)

@@ -127,6 +127,12 @@ static const struct attribute_group zp_pool_tunable_group = {
 	.attrs = zp_pool_tunable_attrs,
 };
 
+static const struct attribute_group *zp_pool_groups[] = {
+	&zp_pool_group,
+	&zp_pool_tunable_group,
+	NULL,
+};
+
 /* --- scrub/ --- */
 
 static ZP_TEXT(zp_a_method, method, zp_method_text);
@@ -164,6 +170,12 @@ static const struct attribute_group zp_scrub_group = {
 
 static const struct attribute_group zp_scrub_tunable_group = {
 	.attrs = zp_scrub_tunable_attrs,
+};
+
+static const struct attribute_group *zp_scrub_groups[] = {
+	&zp_scrub_group,
+	&zp_scrub_tunable_group,
+	NULL,
 };
 
 /* A read-only gauge file made at run time (names with a number in them). */
@@ -260,24 +272,19 @@ int zp_pool_sysfs_init(void)
 {
 	int err;
 
-	zp_pool_kobj = zp_stats_dir_create(NULL, "pool", &zp_pool_group);
+	zp_pool_kobj = zp_stats_dir_create_groups(NULL, "pool", zp_pool_groups);
 	if (IS_ERR(zp_pool_kobj)) {
 		err = PTR_ERR(zp_pool_kobj);
 		zp_pool_kobj = NULL;
 		return err;
 	}
-	err = sysfs_create_group(zp_pool_kobj, &zp_pool_tunable_group);
-	if (err)
-		goto out_remove;
-	zp_scrub_kobj = zp_stats_dir_create(NULL, "scrub", &zp_scrub_group);
+	zp_scrub_kobj = zp_stats_dir_create_groups(NULL, "scrub",
+						   zp_scrub_groups);
 	if (IS_ERR(zp_scrub_kobj)) {
 		err = PTR_ERR(zp_scrub_kobj);
 		zp_scrub_kobj = NULL;
 		goto out_remove;
 	}
-	err = sysfs_create_group(zp_scrub_kobj, &zp_scrub_tunable_group);
-	if (err)
-		goto out_remove;
 	err = zp_nodes_sysfs_init();
 	if (err)
 		goto out_remove;

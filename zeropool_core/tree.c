@@ -15,8 +15,9 @@
 
 static struct kobject *zp_root;
 
-struct kobject *zp_stats_dir_create(struct kobject *parent, const char *name,
-				    const struct attribute_group *group)
+struct kobject *zp_stats_dir_create_groups(struct kobject *parent,
+					   const char *name,
+					   const struct attribute_group **groups)
 {
 	struct kobject *dir;
 	int err;
@@ -24,14 +25,23 @@ struct kobject *zp_stats_dir_create(struct kobject *parent, const char *name,
 	dir = kobject_create_and_add(name, parent ? parent : zp_root);
 	if (!dir)
 		return ERR_PTR(-ENOMEM);
-	if (group) {
-		err = sysfs_create_group(dir, group);
+	if (groups) {
+		err = sysfs_create_groups(dir, groups);
 		if (err) {
 			kobject_put(dir);
 			return ERR_PTR(err);
 		}
 	}
 	return dir;
+}
+EXPORT_SYMBOL_GPL(zp_stats_dir_create_groups);
+
+struct kobject *zp_stats_dir_create(struct kobject *parent, const char *name,
+				    const struct attribute_group *group)
+{
+	const struct attribute_group *groups[] = { group, NULL };
+
+	return zp_stats_dir_create_groups(parent, name, group ? groups : NULL);
 }
 EXPORT_SYMBOL_GPL(zp_stats_dir_create);
 

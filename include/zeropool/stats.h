@@ -106,6 +106,10 @@ ssize_t zp_attr_store(struct kobject *kobj, struct kobj_attribute *kattr,
  */
 struct kobject *zp_stats_dir_create(struct kobject *parent, const char *name,
 				    const struct attribute_group *group);
+/* The same with several groups (NULL-terminated), e.g. counters and tunables. */
+struct kobject *zp_stats_dir_create_groups(struct kobject *parent,
+					   const char *name,
+					   const struct attribute_group **groups);
 /* Removes a directory made by zp_stats_dir_create(); NULL is a no-op. */
 void zp_stats_dir_destroy(struct kobject *dir);
 
