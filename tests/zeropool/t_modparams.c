@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Bad module parameters fail the load (EINVAL) and leave nothing behind. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -16,6 +17,24 @@ static void bad(const char *params)
 	       "load with \"%s\" fails with EINVAL (%s), no pool/ left", params,
 	       err ? strerror(-err) : "loaded");
 	zp_unload_quiet("zeropool");
+}
+
+/* /sys/module/zeropool/parameters/@name holds @want. */
+static bool param_is(const char *name, const char *want)
+{
+	char path[256], buf[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/zeropool/parameters/%s",
+		 name);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return !strcmp(buf, want);
 }
 
 int main(int argc, char **argv)
@@ -46,6 +65,15 @@ int main(int argc, char **argv)
 	       !strcmp(val, "alloc"), "read_fault parameter applied");
 	tap_ok(zp_get("pool/fault_around_pages") == 8,
 	       "fault_around_pages parameter applied");
+	/* one declaration: the parameter reads what the file holds now */
+	tap_ok(zp_write("pool/max_pages", "2500") == 0 &&
+	       param_is("max_pages", "2500"),
+	       "parameters/max_pages reads 2500 after pool/max_pages was written");
+	zp_unload_quiet("zeropool");
+
+	zp_load_zeropool("scrub_enabled=n read_fault=alloc");
+	tap_ok(zp_get("scrub/enabled") == 0 && param_is("scrub_enabled", "0"),
+	       "scrub_enabled=n is taken as 0, as the file takes n");
 	zp_unload_quiet("zeropool");
 	return tap_done();
 }
