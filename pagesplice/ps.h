@@ -47,9 +47,9 @@ struct ps_seg {
 	size_t len;
 	unsigned int offset;		/* of the data in pages[0] */
 	unsigned int nr_pages;
-	unsigned long nr_pinned;	/* pages[] entries holding a pin */
-	unsigned long charged_copy;	/* pages counted in pages_copied */
-	struct mm_struct *mm;		/* charged locked_vm, or NULL */
+	unsigned long nr_pinned;	/* pin.c: pages[] entries holding a pin */
+	unsigned long charged_copy;	/* copy.c: pages counted in pages_copied */
+	struct mm_struct *mm;		/* pin.c: charged pinned_vm, or NULL */
 	/* NULL: the shared zero page, which holds no pin */
 	struct page *pages[];
 };
@@ -74,7 +74,7 @@ struct ps_ring {
 	struct kref ref;		/* the file + one per owned segment */
 };
 
-/* Tunables (stats.c); read with READ_ONCE, written by the stats tree. */
+/* Tunables (sysfs.c); read with READ_ONCE, written by the stats tree. */
 extern u64 ps_copy_threshold;
 extern u64 ps_ring_max_bufs;
 extern u64 ps_ring_max_bytes;
@@ -123,10 +123,18 @@ int ps_ring_set_eventfd(struct ps_ring *ring, int fd);
 void ps_ring_notify_locked(struct ps_ring *ring);
 struct eventfd_ctx *ps_ring_take_eventfd_locked(struct ps_ring *ring);
 
-/* pin.c */
+/* segment.c */
 struct ps_seg *ps_seg_from_user(struct ps_ring *ring, u64 addr, size_t len,
 				u64 tag, bool copy);
 void ps_seg_release_pages(struct ps_seg *seg);
+
+/* pin.c */
+int ps_seg_pin(struct ps_seg *seg, u64 addr, unsigned int nr);
+void ps_seg_unpin(struct ps_seg *seg);
+
+/* copy.c */
+int ps_seg_copy(struct ps_seg *seg, u64 addr, unsigned int nr);
+void ps_seg_free_copy(struct ps_seg *seg);
 
 /* splice.c */
 ssize_t ps_splice_read(struct file *in, loff_t *ppos,
