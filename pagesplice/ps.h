@@ -98,8 +98,9 @@ struct ps_stats {
 
 extern struct ps_stats ps_stats;
 
-int ps_stats_init(void);
-void ps_stats_exit(void);
+/* sysfs.c */
+int ps_sysfs_init(void);
+void ps_sysfs_exit(void);
 
 /* ring.c */
 struct ps_ring *ps_ring_alloc(void);
