@@ -33,7 +33,12 @@ static int ps_release(struct inode *inode, struct file *file)
 {
 	struct ps_ring *ring = file->private_data;
 
-	ps_ring_close(ring);
+	/*
+	 * Nobody can read or reap any more.  Completions stop first, so the
+	 * segments the queue drops complete (with an error) on no record.
+	 */
+	ps_cq_close(ring);
+	ps_queue_close(ring);
 	ps_ring_put(ring);
 	return 0;
 }
@@ -62,9 +67,8 @@ static __poll_t ps_poll(struct file *file, poll_table *wait)
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (ring->shutdown && list_empty(&ring->queue))
 		mask |= EPOLLHUP;
-	if (!ring->shutdown &&
-	    ring->inflight_segs + ring->nr_cqe < READ_ONCE(ps_ring_max_bufs) &&
-	    ring->inflight_bytes < READ_ONCE(ps_ring_max_bytes))
+	/* room for the smallest buffer, one byte */
+	if (!ring->shutdown && ps_ring_has_room_locked(ring, 1))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	if (ring->nr_cqe)
 		mask |= EPOLLPRI;
@@ -130,7 +134,7 @@ static int ps_submit_one(struct ps_ring *ring,
 		ps_ring_unreserve(ring, b.len);
 		return PTR_ERR(seg);
 	}
-	ps_ring_enqueue(ring, seg, &seq);
+	ps_queue_enqueue(ring, seg, &seq);
 	/* queued now: a failure here cannot be undone, nor reported */
 	if (put_user(seq, &ubuf->seq))
 		pr_debug("seq %llu not written back\n", seq);
@@ -180,10 +184,10 @@ static long ps_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 		if (copy_from_user(&args, argp, sizeof(args)))
 			return -EFAULT;
-		return ps_ring_reap(ring, &args);
+		return ps_cq_reap(ring, &args);
 	}
 	case PAGESPLICE_IOC_SHUTDOWN:
-		ps_ring_shutdown(ring);
+		ps_queue_shutdown(ring);
 		return 0;
 	case PAGESPLICE_IOC_FORWARD: {
 		struct pagesplice_forward args;

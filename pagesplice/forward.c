@@ -91,7 +91,7 @@ long ps_forward(struct ps_ring *src, struct pagesplice_forward *args)
 		if (READ_ONCE(src->shutdown) &&
 		    list_empty_careful(&src->queue))
 			break;
-		ret = ps_ring_wait_data(src,
+		ret = ps_queue_wait(src,
 				args->flags & PAGESPLICE_FORWARD_NONBLOCK);
 		if (ret)
 			break;

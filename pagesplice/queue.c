@@ -1,178 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The ring: a FIFO of segments, a list of completion records, and the
- * capacity that bounds both.
- *
- * Capacity is charged to the ring a buffer was submitted to, from SUBMIT
- * until its completion is reaped: in-flight segments plus unreaped
- * completion records stay under ring_max_bufs, in-flight bytes under
- * ring_max_bytes.  A FORWARDed segment stays charged to its owner, so a
- * chain of rings is bounded by its producers.
+ * A ring's segment queue: the FIFO between what comes in (SUBMIT, FORWARD
+ * from another ring) and what goes out (read, splice, FORWARD to another
+ * ring), and read() itself.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/eventfd.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
-#include <linux/module.h>
 #include <linux/sched/signal.h>
-#include <linux/slab.h>
-#include <linux/uaccess.h>
+#include <linux/uio.h>
 
 #include "ps.h"
 
-struct ps_ring *ps_ring_alloc(void)
-{
-	struct ps_ring *ring = kzalloc(sizeof(*ring), GFP_KERNEL);
-
-	if (!ring)
-		return NULL;
-	spin_lock_init(&ring->lock);
-	INIT_LIST_HEAD(&ring->queue);
-	INIT_LIST_HEAD(&ring->cq);
-	mutex_init(&ring->consumer_mutex);
-	init_waitqueue_head(&ring->wq);
-	kref_init(&ring->ref);
-	atomic64_inc(&ps_stats.rings);
-	atomic64_inc(&ps_stats.rings_created);
-	return ring;
-}
-
-void ps_ring_get(struct ps_ring *ring)
-{
-	kref_get(&ring->ref);
-}
-
-static void ps_ring_free(struct kref *ref)
-{
-	struct ps_ring *ring = container_of(ref, struct ps_ring, ref);
-
-	WARN_ON_ONCE(!list_empty(&ring->queue) || !list_empty(&ring->cq));
-	mutex_destroy(&ring->consumer_mutex);
-	kfree(ring);
-	atomic64_dec(&ps_stats.rings);
-}
-
-void ps_ring_put(struct ps_ring *ring)
-{
-	kref_put(&ring->ref, ps_ring_free);
-}
-
-/* Posts @cqe, merging it into the last record; returns what to free. */
-static struct ps_cqe *ps_post_locked(struct ps_ring *ring, struct ps_cqe *cqe)
-{
-	struct ps_cqe *tail;
-
-	lockdep_assert_held(&ring->lock);
-	atomic64_inc(&ps_stats.completions);
-	if (ring->closed)
-		return cqe;
-	ps_ring_notify_locked(ring);
-	tail = list_empty(&ring->cq) ? NULL :
-	       list_last_entry(&ring->cq, struct ps_cqe, node);
-	if (tail && tail->c.seq_last + 1 == cqe->c.seq_first &&
-	    tail->c.user_tag == cqe->c.user_tag &&
-	    tail->c.flags == cqe->c.flags) {
-		tail->c.seq_last = cqe->c.seq_last;
-		tail->c.bytes += cqe->c.bytes;
-		return cqe;
-	}
-	list_add_tail(&cqe->node, &ring->cq);
-	ring->nr_cqe++;
-	return NULL;
-}
-
-/* Releases the pages and completes the buffer on its owner ring. */
-static void ps_seg_complete(struct ps_seg *seg)
-{
-	struct ps_ring *owner = seg->owner;
-	struct ps_cqe *cqe = seg->cqe;
-	size_t len = seg->len;
-
-	if (cqe && READ_ONCE(seg->error))
-		cqe->c.flags |= PAGESPLICE_COMP_ERROR;
-	ps_seg_release_pages(seg);
-	kvfree(seg);
-
-	spin_lock(&owner->lock);
-	owner->inflight_segs--;
-	owner->inflight_bytes -= len;
-	if (cqe)
-		cqe = ps_post_locked(owner, cqe);
-	spin_unlock(&owner->lock);
-	kfree(cqe);
-	wake_up_interruptible_all(&owner->wq);
-	ps_ring_put(owner);
-}
-
-/* May sleep: kvfree() of a large segment's page array. */
-void ps_seg_put(struct ps_seg *seg)
-{
-	might_sleep();
-	if (refcount_dec_and_test(&seg->refs))
-		ps_seg_complete(seg);
-}
-
-/* 0 and a reservation, -EAGAIN when full, -EPIPE after SHUTDOWN. */
-static int ps_try_reserve(struct ps_ring *ring, size_t len, bool *counted)
-{
-	int ret = 0;
-
-	spin_lock(&ring->lock);
-	if (ring->shutdown) {
-		ret = -EPIPE;
-	} else if (ring->inflight_segs + ring->nr_cqe >=
-		   READ_ONCE(ps_ring_max_bufs) ||
-		   ring->inflight_bytes + len > READ_ONCE(ps_ring_max_bytes)) {
-		ret = -EAGAIN;
-	} else {
-		ring->inflight_segs++;
-		ring->inflight_bytes += len;
-	}
-	spin_unlock(&ring->lock);
-	if (ret == -EAGAIN && !*counted) {
-		atomic64_inc(&ps_stats.ring_full);
-		*counted = true;
-	}
-	return ret;
-}
-
-/* The wait condition: true once reserved or refused for good. */
-static bool ps_reserve_done(struct ps_ring *ring, size_t len, bool *counted,
-			    int *ret)
-{
-	*ret = ps_try_reserve(ring, len, counted);
-	return *ret != -EAGAIN;
-}
-
-/* Waits (interruptibly) until @len bytes of room are reserved. */
-int ps_ring_reserve(struct ps_ring *ring, size_t len, bool nonblock)
-{
-	bool counted = false;
-	int ret;
-
-	if (ps_reserve_done(ring, len, &counted, &ret) || nonblock)
-		return ret;
-	if (wait_event_interruptible(ring->wq,
-				     ps_reserve_done(ring, len, &counted, &ret)))
-		return -ERESTARTSYS;
-	return ret;
-}
-
-void ps_ring_unreserve(struct ps_ring *ring, size_t len)
-{
-	spin_lock(&ring->lock);
-	ring->inflight_segs--;
-	ring->inflight_bytes -= len;
-	spin_unlock(&ring->lock);
-	wake_up_interruptible_all(&ring->wq);
-}
-
 /*
  * Queues a segment built against a reservation of @ring and numbers it.
- * A copied segment completes here: its buffer is free already.
+ * A copied segment completes here: its buffer is free already.  Numbering
+ * and posting share the lock so that records post in sequence and merge.
  */
-void ps_ring_enqueue(struct ps_ring *ring, struct ps_seg *seg, u64 *seq)
+void ps_queue_enqueue(struct ps_ring *ring, struct ps_seg *seg, u64 *seq)
 {
 	struct ps_cqe *free_cqe = NULL;
 
@@ -182,21 +28,18 @@ void ps_ring_enqueue(struct ps_ring *ring, struct ps_seg *seg, u64 *seq)
 	 */
 	spin_lock(&ring->lock);
 	*seq = ring->seq++;
-	seg->cqe->c.seq_first = *seq;
-	seg->cqe->c.seq_last = *seq;
+	ps_cqe_number(seg->cqe, *seq);
 	list_add_tail(&seg->node, &ring->queue);
 	ring->queued_bytes += seg->len;
 	ring->queued_segs++;
-	if (seg->flags & PS_SEG_COPIED) {
-		free_cqe = ps_post_locked(ring, seg->cqe);
-		seg->cqe = NULL;
-	}
+	if (seg->flags & PS_SEG_COPIED)
+		free_cqe = ps_cq_post_locked(ring, ps_seg_take_cqe(seg));
 	spin_unlock(&ring->lock);
-	kfree(free_cqe);
+	ps_cqe_free(free_cqe);
 	wake_up_interruptible_all(&ring->wq);
 }
 
-struct ps_seg *ps_ring_head(struct ps_ring *ring)
+struct ps_seg *ps_queue_head(struct ps_ring *ring)
 {
 	struct ps_seg *seg;
 
@@ -210,7 +53,7 @@ struct ps_seg *ps_ring_head(struct ps_ring *ring)
  * Marks @n more bytes of the head segment as handed out; drops the queue
  * reference once all of it was.  Caller holds the consumer mutex.
  */
-void ps_ring_advance(struct ps_ring *ring, struct ps_seg *seg, size_t n)
+void ps_queue_advance(struct ps_ring *ring, struct ps_seg *seg, size_t n)
 {
 	bool done;
 
@@ -253,19 +96,19 @@ static size_t ps_seg_copy_to_iter(struct ps_seg *seg, struct iov_iter *to)
 	return total;
 }
 
-static bool ps_ring_readable(struct ps_ring *ring)
+static bool ps_queue_readable(struct ps_ring *ring)
 {
 	return !list_empty_careful(&ring->queue) || READ_ONCE(ring->shutdown);
 }
 
 /* 0 when data or EOF is there, else -EAGAIN or -ERESTARTSYS. */
-int ps_ring_wait_data(struct ps_ring *ring, bool nonblock)
+int ps_queue_wait(struct ps_ring *ring, bool nonblock)
 {
-	if (ps_ring_readable(ring))
+	if (ps_queue_readable(ring))
 		return 0;
 	if (nonblock)
 		return -EAGAIN;
-	if (wait_event_interruptible(ring->wq, ps_ring_readable(ring)))
+	if (wait_event_interruptible(ring->wq, ps_queue_readable(ring)))
 		return -ERESTARTSYS;
 	return 0;
 }
@@ -284,7 +127,7 @@ ssize_t ps_ring_read(struct ps_ring *ring, struct iov_iter *to, bool nonblock)
 			return -ERESTARTSYS;
 		total = 0;
 		while (iov_iter_count(to)) {
-			struct ps_seg *seg = ps_ring_head(ring);
+			struct ps_seg *seg = ps_queue_head(ring);
 			size_t want, n;
 
 			if (!seg)
@@ -293,7 +136,7 @@ ssize_t ps_ring_read(struct ps_ring *ring, struct iov_iter *to, bool nonblock)
 				   iov_iter_count(to));
 			n = ps_seg_copy_to_iter(seg, to);
 			if (n)
-				ps_ring_advance(ring, seg, n);
+				ps_queue_advance(ring, seg, n);
 			total += n;
 			if (n < want) {
 				fault = true;
@@ -308,14 +151,14 @@ ssize_t ps_ring_read(struct ps_ring *ring, struct iov_iter *to, bool nonblock)
 		if (READ_ONCE(ring->shutdown) &&
 		    list_empty_careful(&ring->queue))
 			return 0;
-		ret = ps_ring_wait_data(ring, nonblock);
+		ret = ps_queue_wait(ring, nonblock);
 		if (ret)
 			return ret;
 	}
 }
 
 /* Stops submissions; consumers drain the queue and then read EOF. */
-void ps_ring_shutdown(struct ps_ring *ring)
+void ps_queue_shutdown(struct ps_ring *ring)
 {
 	spin_lock(&ring->lock);
 	ring->shutdown = true;
@@ -324,100 +167,23 @@ void ps_ring_shutdown(struct ps_ring *ring)
 }
 
 /*
- * The last file is gone: nobody can read or reap any more.  Queued
- * segments complete with an error on their owners (maybe other rings);
- * this ring's own completions are dropped from now on.
+ * The last file is gone: nobody can read any more.  Queued segments
+ * complete with an error on their owners (maybe other rings).
  */
-void ps_ring_close(struct ps_ring *ring)
+void ps_queue_close(struct ps_ring *ring)
 {
-	struct ps_seg *seg, *next_seg;
-	struct ps_cqe *cqe, *next_cqe;
-	struct eventfd_ctx *eventfd;
+	struct ps_seg *seg, *next;
 	LIST_HEAD(segs);
-	LIST_HEAD(cqes);
 
 	spin_lock(&ring->lock);
 	ring->shutdown = true;
-	ring->closed = true;
-	eventfd = ps_ring_take_eventfd_locked(ring);
 	list_splice_init(&ring->queue, &segs);
-	list_splice_init(&ring->cq, &cqes);
 	ring->queued_bytes = 0;
 	ring->queued_segs = 0;
-	ring->nr_cqe = 0;
 	spin_unlock(&ring->lock);
 
-	if (eventfd)
-		eventfd_ctx_put(eventfd);
-	list_for_each_entry_safe(cqe, next_cqe, &cqes, node)
-		kfree(cqe);
-	list_for_each_entry_safe(seg, next_seg, &segs, node) {
+	list_for_each_entry_safe(seg, next, &segs, node) {
 		list_del(&seg->node);
-		WRITE_ONCE(seg->error, true);
-		ps_seg_put(seg);
+		ps_seg_drop(seg);
 	}
-}
-
-static bool ps_ring_reapable(struct ps_ring *ring)
-{
-	return READ_ONCE(ring->nr_cqe) || !READ_ONCE(ring->inflight_segs);
-}
-
-/* Returns the number of records copied out. */
-int ps_ring_reap(struct ps_ring *ring, struct pagesplice_reap *args)
-{
-	struct pagesplice_completion __user *out =
-		u64_to_user_ptr(args->comps);
-	struct ps_cqe *cqe, *next;
-	LIST_HEAD(batch);
-	int n, done = 0;
-
-	if (!args->nr || (args->flags & ~PAGESPLICE_REAP_WAIT))
-		return -EINVAL;
-	if (args->nr > PAGESPLICE_MAX_VEC)
-		return -E2BIG;
-	for (;;) {
-		n = 0;
-		spin_lock(&ring->lock);
-		list_for_each_entry_safe(cqe, next, &ring->cq, node) {
-			if (n == args->nr)
-				break;
-			list_move_tail(&cqe->node, &batch);
-			n++;
-		}
-		ring->nr_cqe -= n;
-		spin_unlock(&ring->lock);
-		if (n || !(args->flags & PAGESPLICE_REAP_WAIT))
-			break;
-		if (wait_event_interruptible(ring->wq, ps_ring_reapable(ring)))
-			return -ERESTARTSYS;
-		if (!READ_ONCE(ring->nr_cqe))
-			return 0;
-	}
-	if (!n)
-		return 0;
-
-	list_for_each_entry(cqe, &batch, node) {
-		if (copy_to_user(&out[done], &cqe->c, sizeof(cqe->c)))
-			break;
-		done++;
-	}
-	/* Entries that did not reach the caller go back, in order. */
-	for (n = 0; n < done; n++) {
-		cqe = list_first_entry(&batch, struct ps_cqe, node);
-		list_del(&cqe->node);
-		kfree(cqe);
-	}
-	if (!list_empty(&batch)) {
-		unsigned int left = 0;
-
-		list_for_each_entry(cqe, &batch, node)
-			left++;
-		spin_lock(&ring->lock);
-		list_splice(&batch, &ring->cq);
-		ring->nr_cqe += left;
-		spin_unlock(&ring->lock);
-	}
-	wake_up_interruptible_all(&ring->wq);
-	return done ? done : -EFAULT;
 }

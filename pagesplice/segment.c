@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Turning a user buffer into a segment, its pages pinned by pin.c or
- * copied by copy.c, and giving those pages back when it completes.
+ * A segment's life: built from a user buffer (its pages pinned by pin.c
+ * or copied by copy.c), referenced by its queue and by pipe buffers, and
+ * completed on its owner ring when the last reference goes.  This file
+ * alone writes a segment's owner, cqe, refs and error.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,7 +14,7 @@
 
 #include "ps.h"
 
-void ps_seg_release_pages(struct ps_seg *seg)
+static void ps_seg_release_pages(struct ps_seg *seg)
 {
 	if (seg->flags & PS_SEG_COPIED)
 		ps_seg_free_copy(seg);
@@ -30,7 +32,7 @@ struct ps_seg *ps_seg_from_user(struct ps_ring *ring, u64 addr, size_t len,
 	struct ps_cqe *cqe;
 	int ret = -ENOMEM;
 
-	cqe = kzalloc(sizeof(*cqe), GFP_KERNEL);
+	cqe = ps_cqe_alloc();
 	if (!cqe)
 		goto out;
 	seg = kvzalloc(struct_size(seg, pages, nr), GFP_KERNEL);
@@ -46,9 +48,7 @@ struct ps_seg *ps_seg_from_user(struct ps_ring *ring, u64 addr, size_t len,
 	INIT_LIST_HEAD(&seg->node);
 	ps_ring_get(ring);
 	seg->owner = ring;
-	cqe->c.user_tag = tag;
-	cqe->c.bytes = len;
-	cqe->c.flags = seg->flags;
+	ps_cqe_init(cqe, tag, len, seg->flags);
 	seg->cqe = cqe;
 	return seg;
 
@@ -58,7 +58,51 @@ out_release:
 		ps_seg_free_copy(seg);
 	kvfree(seg);
 out_free_cqe:
-	kfree(cqe);
+	ps_cqe_free(cqe);
 out:
 	return ERR_PTR(ret);
+}
+
+/* One more pipe_buffer (or other holder) on a queued segment. */
+void ps_seg_get(struct ps_seg *seg)
+{
+	refcount_inc(&seg->refs);
+}
+
+/* Releases the pages and completes the buffer on its owner ring. */
+static void ps_seg_complete(struct ps_seg *seg)
+{
+	struct ps_ring *owner = seg->owner;
+	struct ps_cqe *cqe = seg->cqe;
+	size_t len = seg->len;
+	bool error = READ_ONCE(seg->error);
+
+	ps_seg_release_pages(seg);
+	kvfree(seg);
+	ps_cq_complete(owner, cqe, len, error);
+	ps_ring_put(owner);
+}
+
+/* May sleep: kvfree() of a large segment's page array. */
+void ps_seg_put(struct ps_seg *seg)
+{
+	might_sleep();
+	if (refcount_dec_and_test(&seg->refs))
+		ps_seg_complete(seg);
+}
+
+/* Drops the queue reference of a segment that will never be delivered. */
+void ps_seg_drop(struct ps_seg *seg)
+{
+	WRITE_ONCE(seg->error, true);
+	ps_seg_put(seg);
+}
+
+/* A copy's buffer is free at once: its record goes out early. */
+struct ps_cqe *ps_seg_take_cqe(struct ps_seg *seg)
+{
+	struct ps_cqe *cqe = seg->cqe;
+
+	seg->cqe = NULL;
+	return cqe;
 }

@@ -87,7 +87,7 @@ static ssize_t ps_seg_splice(struct ps_seg *seg, struct file *in,
 	/* one for this function until the end, plus one per pipe_buffer */
 	refcount_set(&ref->refs, 1);
 	ref->seg = seg;
-	refcount_inc(&seg->refs);
+	ps_seg_get(seg);
 	ref->file = get_file(in);
 
 	while (moved < len && seg->consumed + moved < seg->len &&
@@ -129,7 +129,7 @@ static ssize_t ps_ring_splice(struct ps_ring *ring, struct file *in,
 
 	while (total < len &&
 	       !pipe_full(pipe->head, pipe->tail, pipe->max_usage)) {
-		struct ps_seg *seg = ps_ring_head(ring);
+		struct ps_seg *seg = ps_queue_head(ring);
 		ssize_t moved;
 
 		if (!seg)
@@ -137,7 +137,7 @@ static ssize_t ps_ring_splice(struct ps_ring *ring, struct file *in,
 		moved = ps_seg_splice(seg, in, pipe, len - total);
 		if (moved < 0)
 			return total ? total : moved;
-		ps_ring_advance(ring, seg, moved);
+		ps_queue_advance(ring, seg, moved);
 		total += moved;
 	}
 	return total;
@@ -167,7 +167,7 @@ ssize_t ps_splice_read(struct file *in, loff_t *ppos,
 		if (READ_ONCE(ring->shutdown) &&
 		    list_empty_careful(&ring->queue))
 			return 0;
-		ret = ps_ring_wait_data(ring, nonblock);
+		ret = ps_queue_wait(ring, nonblock);
 		if (ret)
 			return ret;
 	}
