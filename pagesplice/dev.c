@@ -47,9 +47,9 @@ static ssize_t ps_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct file *file = iocb->ki_filp;
 
-	return ps_ring_read(file->private_data, to,
-			    (file->f_flags & O_NONBLOCK) ||
-			    (iocb->ki_flags & IOCB_NOWAIT));
+	return ps_read(file->private_data, to,
+		       (file->f_flags & O_NONBLOCK) ||
+		       (iocb->ki_flags & IOCB_NOWAIT));
 }
 
 /*

@@ -132,13 +132,28 @@ ssize_t ps_splice_read(struct file *in, loff_t *ppos,
 /* forward.c */
 long ps_forward(struct ps_ring *src, struct pagesplice_forward *args);
 
+/* read.c */
+ssize_t ps_read(struct ps_ring *ring, struct iov_iter *to, bool nonblock);
+
 /* queue.c */
+
+/*
+ * A consumer's work, done under the consumer mutex: bytes taken, 0 when
+ * the queue had nothing for it, or a negative errno.
+ */
+typedef ssize_t (*ps_actor_t)(struct ps_ring *ring, void *data);
+
+ssize_t ps_queue_consume(struct ps_ring *ring, ps_actor_t actor, void *data,
+			 bool nonblock);
 void ps_queue_enqueue(struct ps_ring *ring, struct ps_seg *seg, u64 *seq);
 struct ps_seg *ps_queue_head(struct ps_ring *ring);
 void ps_queue_advance(struct ps_ring *ring, struct ps_seg *seg, size_t n);
-int ps_queue_wait(struct ps_ring *ring, bool nonblock);
-ssize_t ps_ring_read(struct ps_ring *ring, struct iov_iter *to,
-		     bool nonblock);
+size_t ps_queue_detach(struct ps_ring *ring, struct list_head *out, u64 max,
+		       unsigned int *nsegs);
+bool ps_queue_attach(struct ps_ring *ring, struct list_head *segs,
+		     size_t bytes, unsigned int nsegs);
+void ps_queue_restore(struct ps_ring *ring, struct list_head *segs,
+		      size_t bytes, unsigned int nsegs);
 void ps_queue_shutdown(struct ps_ring *ring);
 void ps_queue_close(struct ps_ring *ring);
 

@@ -2,14 +2,16 @@
 /*
  * A ring's segment queue: the FIFO between what comes in (SUBMIT, FORWARD
  * from another ring) and what goes out (read, splice, FORWARD to another
- * ring), and read() itself.
+ * ring), and the one consumer loop that every way out runs with its own
+ * actor, as fs/splice.c's __splice_from_pipe() does.
+ *
+ * This file alone writes a ring's queue, queued_bytes, queued_segs, seq
+ * and shutdown, and a queued segment's node and consumed: the counters
+ * that GET_INFO reports can't drift from the list they count.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/highmem.h>
-#include <linux/mm.h>
 #include <linux/sched/signal.h>
-#include <linux/uio.h>
 
 #include "ps.h"
 
@@ -71,29 +73,72 @@ void ps_queue_advance(struct ps_ring *ring, struct ps_seg *seg, size_t n)
 		ps_seg_put(seg);
 }
 
-/* Copies from the head segment; returns bytes, short on a fault. */
-static size_t ps_seg_copy_to_iter(struct ps_seg *seg, struct iov_iter *to)
+/*
+ * Detaches whole segments (the head maybe partly read) up to @max bytes
+ * (0: all) onto @out; returns their unread bytes.  Caller holds the
+ * consumer mutex, so the head can't move until they are attached or
+ * restored.
+ */
+size_t ps_queue_detach(struct ps_ring *ring, struct list_head *out, u64 max,
+		       unsigned int *nsegs)
 {
-	size_t total = 0;
+	struct ps_seg *seg, *next;
+	size_t bytes = 0;
 
-	while (seg->consumed + total < seg->len && iov_iter_count(to)) {
-		size_t pos = seg->offset + seg->consumed + total;
-		struct page *page = seg->pages[pos >> PAGE_SHIFT];
-		size_t off = offset_in_page(pos);
-		size_t chunk = min3(PAGE_SIZE - off,
-				    seg->len - seg->consumed - total,
-				    iov_iter_count(to));
-		size_t n;
+	lockdep_assert_held(&ring->consumer_mutex);
+	spin_lock(&ring->lock);
+	list_for_each_entry_safe(seg, next, &ring->queue, node) {
+		size_t left = seg->len - seg->consumed;
 
-		if (page)
-			n = copy_page_to_iter(page, off, chunk, to);
-		else
-			n = iov_iter_zero(chunk, to);
-		total += n;
-		if (n != chunk)
+		if (*nsegs && max && bytes + left > max)
 			break;
+		list_move_tail(&seg->node, out);
+		bytes += left;
+		(*nsegs)++;
 	}
-	return total;
+	ring->queued_bytes -= bytes;
+	ring->queued_segs -= *nsegs;
+	spin_unlock(&ring->lock);
+	return bytes;
+}
+
+/* Splices detached segments in at the tail or head; caller holds the lock. */
+static void ps_queue_add_locked(struct ps_ring *ring, struct list_head *segs,
+				size_t bytes, unsigned int nsegs, bool tail)
+{
+	lockdep_assert_held(&ring->lock);
+	if (tail)
+		list_splice_tail(segs, &ring->queue);
+	else
+		list_splice(segs, &ring->queue);
+	ring->queued_bytes += bytes;
+	ring->queued_segs += nsegs;
+}
+
+/* Appends detached segments; false (and @segs kept) after SHUTDOWN. */
+bool ps_queue_attach(struct ps_ring *ring, struct list_head *segs,
+		     size_t bytes, unsigned int nsegs)
+{
+	spin_lock(&ring->lock);
+	if (ring->shutdown) {
+		spin_unlock(&ring->lock);
+		return false;
+	}
+	ps_queue_add_locked(ring, segs, bytes, nsegs, true);
+	spin_unlock(&ring->lock);
+	wake_up_interruptible_all(&ring->wq);
+	return true;
+}
+
+/* Puts detached segments back at the head they were taken from. */
+void ps_queue_restore(struct ps_ring *ring, struct list_head *segs,
+		      size_t bytes, unsigned int nsegs)
+{
+	/* consumer mutex held: nobody took from the head meanwhile */
+	lockdep_assert_held(&ring->consumer_mutex);
+	spin_lock(&ring->lock);
+	ps_queue_add_locked(ring, segs, bytes, nsegs, false);
+	spin_unlock(&ring->lock);
 }
 
 static bool ps_queue_readable(struct ps_ring *ring)
@@ -102,7 +147,7 @@ static bool ps_queue_readable(struct ps_ring *ring)
 }
 
 /* 0 when data or EOF is there, else -EAGAIN or -ERESTARTSYS. */
-int ps_queue_wait(struct ps_ring *ring, bool nonblock)
+static int ps_queue_wait(struct ps_ring *ring, bool nonblock)
 {
 	if (ps_queue_readable(ring))
 		return 0;
@@ -113,41 +158,23 @@ int ps_queue_wait(struct ps_ring *ring, bool nonblock)
 	return 0;
 }
 
-ssize_t ps_ring_read(struct ps_ring *ring, struct iov_iter *to, bool nonblock)
+/*
+ * The consumer loop: runs @actor under the consumer mutex until it takes
+ * something or fails; 0 (EOF) once the ring is shut down and drained;
+ * otherwise waits for data, or -EAGAIN when @nonblock.
+ */
+ssize_t ps_queue_consume(struct ps_ring *ring, ps_actor_t actor, void *data,
+			 bool nonblock)
 {
-	ssize_t total;
-	int ret;
+	ssize_t ret;
 
-	if (!iov_iter_count(to))
-		return 0;
 	for (;;) {
-		bool fault = false;
-
 		if (mutex_lock_interruptible(&ring->consumer_mutex))
 			return -ERESTARTSYS;
-		total = 0;
-		while (iov_iter_count(to)) {
-			struct ps_seg *seg = ps_queue_head(ring);
-			size_t want, n;
-
-			if (!seg)
-				break;
-			want = min(seg->len - seg->consumed,
-				   iov_iter_count(to));
-			n = ps_seg_copy_to_iter(seg, to);
-			if (n)
-				ps_queue_advance(ring, seg, n);
-			total += n;
-			if (n < want) {
-				fault = true;
-				break;
-			}
-		}
+		ret = actor(ring, data);
 		mutex_unlock(&ring->consumer_mutex);
-		if (total)
-			return total;
-		if (fault)
-			return -EFAULT;
+		if (ret)
+			return ret;
 		if (READ_ONCE(ring->shutdown) &&
 		    list_empty_careful(&ring->queue))
 			return 0;
