@@ -7,9 +7,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/file.h>
-#include <linux/fs.h>
-
 #include "ps.h"
 
 struct ps_forward_args {
@@ -36,24 +33,14 @@ static ssize_t ps_forward_actor(struct ps_ring *src, void *data)
 	return bytes;
 }
 
-long ps_forward(struct ps_ring *src, struct pagesplice_forward *args)
+/* The caller holds a reference on dst's file, keeping its close away. */
+long ps_forward(struct ps_ring *src, struct ps_ring *dst, u64 max_bytes,
+		bool nonblock)
 {
 	struct ps_forward_args fwd = {
-		.max_bytes = args->max_bytes,
+		.dst = dst,
+		.max_bytes = max_bytes,
 	};
-	struct file *file;
-	long ret = -EINVAL;
 
-	if (args->flags & ~PAGESPLICE_FORWARD_NONBLOCK)
-		return -EINVAL;
-	/* the reference keeps dst's release (and its close) away */
-	file = fget(args->dst_fd);
-	if (!file)
-		return -EBADF;
-	fwd.dst = ps_ring_from_file(file);
-	if (fwd.dst && fwd.dst != src)
-		ret = ps_queue_consume(src, ps_forward_actor, &fwd,
-				args->flags & PAGESPLICE_FORWARD_NONBLOCK);
-	fput(file);
-	return ret;
+	return ps_queue_consume(src, ps_forward_actor, &fwd, nonblock);
 }

@@ -8,7 +8,22 @@
  * while its queue reference or any pipe_buffer handed out by splice holds
  * it; the last reference releases the pages and posts the completion.
  *
- * Each field says which file writes it; the others only read it.
+ * Each field says which file writes it; the others only read it.  Files
+ * call each other in one direction only, each line calling only files on
+ * the lines below it:
+ *
+ *   main.c      -> dev.c, sysfs.c
+ *   dev.c       -> submit.c, forward.c, splice.c, read.c, and queue.c,
+ *                  completion.c, ring_ref.c, notify.c for the ring itself
+ *   submit.c    -> queue.c, segment.c, completion.c
+ *   forward.c, splice.c, read.c -> queue.c (splice.c also segment.c)
+ *   queue.c     -> segment.c, completion.c
+ *   segment.c   -> pin.c, copy.c, completion.c, ring_ref.c
+ *   completion.c -> notify.c
+ *
+ * queue.c's consumer loop calls back into forward.c, splice.c and read.c
+ * only through the actor each passes in.  sysfs.c holds the counters and
+ * tunables that every file uses and calls none of them.
  */
 #ifndef _PAGESPLICE_PS_H
 #define _PAGESPLICE_PS_H
@@ -122,15 +137,17 @@ void ps_sysfs_exit(void);
 /* dev.c */
 int ps_dev_init(void);
 void ps_dev_exit(void);
-struct ps_ring *ps_ring_from_file(struct file *file);
 
-/* splice.c */
-ssize_t ps_splice_read(struct file *in, loff_t *ppos,
-		       struct pipe_inode_info *pipe, size_t len,
-		       unsigned int flags);
+/* submit.c */
+long ps_submit(struct ps_ring *ring, struct file *file, void __user *argp);
 
 /* forward.c */
-long ps_forward(struct ps_ring *src, struct pagesplice_forward *args);
+long ps_forward(struct ps_ring *src, struct ps_ring *dst, u64 max_bytes,
+		bool nonblock);
+
+/* splice.c */
+ssize_t ps_splice_out(struct ps_ring *ring, struct file *in,
+		      struct pipe_inode_info *pipe, size_t len, bool nonblock);
 
 /* read.c */
 ssize_t ps_read(struct ps_ring *ring, struct iov_iter *to, bool nonblock);

@@ -11,7 +11,8 @@
  * pinned through the file's fops owner, and the last fput() lets the VFS,
  * not code of ours, drop that module reference after our callback returned.
  *
- * The actor of queue.c's consumer loop for splice().
+ * The actor of queue.c's consumer loop for splice(); dev.c's splice_read
+ * calls in here.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -158,20 +159,16 @@ static ssize_t ps_splice_actor(struct ps_ring *ring, void *data)
 	return total;
 }
 
-ssize_t ps_splice_read(struct file *in, loff_t *ppos,
-		       struct pipe_inode_info *pipe, size_t len,
-		       unsigned int flags)
+ssize_t ps_splice_out(struct ps_ring *ring, struct file *in,
+		      struct pipe_inode_info *pipe, size_t len, bool nonblock)
 {
 	struct ps_splice_args sp = {
 		.in = in,
 		.pipe = pipe,
 		.len = len,
 	};
-	bool nonblock = (in->f_flags & O_NONBLOCK) ||
-			(flags & SPLICE_F_NONBLOCK);
 
 	if (!len)
 		return 0;
-	return ps_queue_consume(ps_ring_from_file(in), ps_splice_actor, &sp,
-				nonblock);
+	return ps_queue_consume(ring, ps_splice_actor, &sp, nonblock);
 }
