@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/pagesplice: one ring per open file; the file operations and ioctls.
+ * /dev/pagesplice: one ring per open file; the file operations and the
+ * ioctl dispatch.  The only file that knows a struct file is a ring, so
+ * the ways in and out below take rings, never files of their own finding.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/poll.h>
+#include <linux/splice.h>
 #include <linux/uaccess.h>
 
 #include "ps.h"
 
 static const struct file_operations ps_fops;
 
-struct ps_ring *ps_ring_from_file(struct file *file)
+static struct ps_ring *ps_ring_from_file(struct file *file)
 {
 	return file->f_op == &ps_fops ? file->private_data : NULL;
 }
@@ -33,7 +37,12 @@ static int ps_release(struct inode *inode, struct file *file)
 {
 	struct ps_ring *ring = file->private_data;
 
-	ps_ring_close(ring);
+	/*
+	 * Nobody can read or reap any more.  Completions stop first, so the
+	 * segments the queue drops complete (with an error) on no record.
+	 */
+	ps_cq_close(ring);
+	ps_queue_close(ring);
 	ps_ring_put(ring);
 	return 0;
 }
@@ -42,9 +51,18 @@ static ssize_t ps_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct file *file = iocb->ki_filp;
 
-	return ps_ring_read(file->private_data, to,
-			    (file->f_flags & O_NONBLOCK) ||
-			    (iocb->ki_flags & IOCB_NOWAIT));
+	return ps_read(file->private_data, to,
+		       (file->f_flags & O_NONBLOCK) ||
+		       (iocb->ki_flags & IOCB_NOWAIT));
+}
+
+static ssize_t ps_splice_read(struct file *in, loff_t *ppos,
+			      struct pipe_inode_info *pipe, size_t len,
+			      unsigned int flags)
+{
+	return ps_splice_out(in->private_data, in, pipe, len,
+			     (in->f_flags & O_NONBLOCK) ||
+			     (flags & SPLICE_F_NONBLOCK));
 }
 
 /*
@@ -62,9 +80,8 @@ static __poll_t ps_poll(struct file *file, poll_table *wait)
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (ring->shutdown && list_empty(&ring->queue))
 		mask |= EPOLLHUP;
-	if (!ring->shutdown &&
-	    ring->inflight_segs + ring->nr_cqe < READ_ONCE(ps_ring_max_bufs) &&
-	    ring->inflight_bytes < READ_ONCE(ps_ring_max_bytes))
+	/* room for the smallest buffer, one byte */
+	if (!ring->shutdown && ps_ring_has_room_locked(ring, 1))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	if (ring->nr_cqe)
 		mask |= EPOLLPRI;
@@ -97,72 +114,31 @@ static long ps_get_info(struct ps_ring *ring, void __user *argp)
 	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-static int ps_submit_one(struct ps_ring *ring,
-			 struct pagesplice_buf __user *ubuf, u32 flags,
-			 bool nonblock)
+/*
+ * Resolves the destination ring here, where the file operations are
+ * known: the file reference keeps dst's release (and its close) away
+ * while FORWARD runs.
+ */
+static long ps_forward_ioctl(struct ps_ring *src, void __user *argp)
 {
-	struct pagesplice_buf b;
-	struct ps_seg *seg;
-	bool copy;
-	u64 seq;
-	int ret;
-
-	if (copy_from_user(&b, ubuf, sizeof(b)))
-		return -EFAULT;
-	/* the sequence number must be deliverable before anything queues */
-	if (put_user(0ULL, &ubuf->seq))
-		return -EFAULT;
-	if (!b.len)
-		return -EINVAL;
-	if (b.len > READ_ONCE(ps_ring_max_bytes))
-		return -E2BIG;
-	if (b.addr + b.len < b.addr ||
-	    !access_ok(u64_to_user_ptr(b.addr), b.len))
-		return -EFAULT;
-	copy = !(flags & PAGESPLICE_SUBMIT_NOCOPY) &&
-	       b.len < READ_ONCE(ps_copy_threshold);
-
-	ret = ps_ring_reserve(ring, b.len, nonblock);
-	if (ret)
-		return ret;
-	seg = ps_seg_from_user(ring, b.addr, b.len, b.user_tag, copy);
-	if (IS_ERR(seg)) {
-		ps_ring_unreserve(ring, b.len);
-		return PTR_ERR(seg);
-	}
-	ps_ring_enqueue(ring, seg, &seq);
-	/* queued now: a failure here cannot be undone, nor reported */
-	if (put_user(seq, &ubuf->seq))
-		pr_debug("seq %llu not written back\n", seq);
-	return 0;
-}
-
-/* Returns how many buffers were queued, or an error for the first one. */
-static long ps_submit(struct ps_ring *ring, struct file *file,
-		      void __user *argp)
-{
-	struct pagesplice_buf __user *ubufs;
-	struct pagesplice_submit args;
-	bool nonblock;
-	u32 i;
-	int ret = 0;
+	struct pagesplice_forward args;
+	struct ps_ring *dst;
+	struct file *file;
+	long ret = -EINVAL;
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
-	if (args.flags & ~(PAGESPLICE_SUBMIT_NONBLOCK |
-			   PAGESPLICE_SUBMIT_NOCOPY) || !args.nr)
+	if (args.flags & ~PAGESPLICE_FORWARD_NONBLOCK)
 		return -EINVAL;
-	if (args.nr > PAGESPLICE_MAX_VEC)
-		return -E2BIG;
-	nonblock = (args.flags & PAGESPLICE_SUBMIT_NONBLOCK) ||
-		   (file->f_flags & O_NONBLOCK);
-	ubufs = u64_to_user_ptr(args.bufs);
-	for (i = 0; i < args.nr; i++) {
-		ret = ps_submit_one(ring, &ubufs[i], args.flags, nonblock);
-		if (ret)
-			break;
-	}
-	return i ? i : ret;
+	file = fget(args.dst_fd);
+	if (!file)
+		return -EBADF;
+	dst = ps_ring_from_file(file);
+	if (dst && dst != src)
+		ret = ps_forward(src, dst, args.max_bytes,
+				 args.flags & PAGESPLICE_FORWARD_NONBLOCK);
+	fput(file);
+	return ret;
 }
 
 static long ps_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -180,18 +156,13 @@ static long ps_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 		if (copy_from_user(&args, argp, sizeof(args)))
 			return -EFAULT;
-		return ps_ring_reap(ring, &args);
+		return ps_cq_reap(ring, &args);
 	}
 	case PAGESPLICE_IOC_SHUTDOWN:
-		ps_ring_shutdown(ring);
+		ps_queue_shutdown(ring);
 		return 0;
-	case PAGESPLICE_IOC_FORWARD: {
-		struct pagesplice_forward args;
-
-		if (copy_from_user(&args, argp, sizeof(args)))
-			return -EFAULT;
-		return ps_forward(ring, &args);
-	}
+	case PAGESPLICE_IOC_FORWARD:
+		return ps_forward_ioctl(ring, argp);
 	case PAGESPLICE_IOC_SET_EVENTFD: {
 		__s32 fd;
 

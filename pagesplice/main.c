@@ -15,16 +15,16 @@ static int __init ps_init(void)
 {
 	int ret;
 
-	ret = ps_stats_init();
+	ret = ps_sysfs_init();
 	if (ret)
 		return ret;
 	ret = ps_dev_init();
 	if (ret)
-		goto out_stats;
+		goto out_sysfs;
 	return 0;
 
-out_stats:
-	ps_stats_exit();
+out_sysfs:
+	ps_sysfs_exit();
 	return ret;
 }
 
@@ -32,7 +32,7 @@ out_stats:
 static void __exit ps_exit(void)
 {
 	ps_dev_exit();
-	ps_stats_exit();
+	ps_sysfs_exit();
 }
 
 module_init(ps_init);

@@ -1,20 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Turning a user buffer into a segment: pinned by reference, or copied into
- * pool pages when it is small, and charged to RLIMIT_MEMLOCK.
+ * Buffers by reference: their pages are pinned read-only for as long as
+ * the segment lives, charged to the submitter's RLIMIT_MEMLOCK and to the
+ * module's global cap, and unpinned when it completes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/highmem.h>
-#include <linux/mm.h>
-#include <linux/overflow.h>
 #include <linux/capability.h>
+#include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
-#include <linux/slab.h>
-#include <linux/uaccess.h>
-
-#include <zeropool/pool.h>
 
 #include "ps.h"
 
@@ -38,47 +33,6 @@ static int ps_charge_pinned(struct mm_struct *mm, unsigned long nr)
 }
 
 /*
- * Copied pages are charged to no user: the global cap is what keeps many
- * rings of small buffers from holding unbounded memory.
- */
-static int ps_seg_copy(struct ps_seg *seg, u64 addr, unsigned int nr)
-{
-	const char __user *src = u64_to_user_ptr(addr);
-	size_t done = 0;
-	unsigned int i;
-
-	if (atomic64_add_return(nr, &ps_stats.pages_copied) >
-	    READ_ONCE(ps_max_pinned_pages)) {
-		atomic64_sub(nr, &ps_stats.pages_copied);
-		atomic64_inc(&ps_stats.cap_refusals);
-		return -ENOBUFS;
-	}
-	/* set first: ps_seg_release_pages() gives back a partial copy */
-	seg->flags |= PS_SEG_COPIED;
-	seg->charged_copy = nr;
-	for (i = 0; done < seg->len; i++) {
-		size_t chunk = min_t(size_t, PAGE_SIZE, seg->len - done);
-		struct page *page = zp_take_page(NUMA_NO_NODE, GFP_KERNEL);
-		unsigned long left;
-		void *dst;
-
-		if (!page)
-			return -ENOMEM;
-		/* nr_pages counts what ps_seg_release_pages() gives back */
-		seg->pages[i] = page;
-		seg->nr_pages = i + 1;
-		dst = kmap_local_page(page);
-		left = copy_from_user(dst, src + done, chunk);
-		kunmap_local(dst);
-		if (left)
-			return -EFAULT;
-		done += chunk;
-	}
-	atomic64_add(seg->len, &ps_stats.bytes_copied);
-	return 0;
-}
-
-/*
  * Pins read-only: FOLL_PIN without FOLL_WRITE, so a lent page is never
  * written and an anonymous page is unshared from any COW sibling first
  * (which is what keeps a later fork() from diverting the data).  Pages
@@ -88,7 +42,7 @@ static int ps_seg_copy(struct ps_seg *seg, u64 addr, unsigned int nr)
  * a COW mapping into a fresh page (allocating what seed 000 says should
  * stay free), and the pins are bounded by memlock and by the ring anyway.
  */
-static int ps_seg_pin(struct ps_seg *seg, u64 addr, unsigned int nr)
+int ps_seg_pin(struct ps_seg *seg, u64 addr, unsigned int nr)
 {
 	unsigned long pinned, zeros = 0;
 	unsigned int i;
@@ -145,66 +99,11 @@ out_uncap:
 	return ret;
 }
 
-/* Caller validated addr/len and reserved room in @ring. */
-struct ps_seg *ps_seg_from_user(struct ps_ring *ring, u64 addr, size_t len,
-				u64 tag, bool copy)
-{
-	unsigned int offset = copy ? 0 : offset_in_page(addr);
-	unsigned int nr = DIV_ROUND_UP(offset + len, PAGE_SIZE);
-	struct ps_seg *seg;
-	struct ps_cqe *cqe;
-	int ret = -ENOMEM;
-
-	cqe = kzalloc(sizeof(*cqe), GFP_KERNEL);
-	if (!cqe)
-		goto out;
-	seg = kvzalloc(struct_size(seg, pages, nr), GFP_KERNEL);
-	if (!seg)
-		goto out_free_cqe;
-	seg->len = len;
-	seg->offset = offset;
-	ret = copy ? ps_seg_copy(seg, addr, nr) : ps_seg_pin(seg, addr, nr);
-	if (ret)
-		goto out_release;
-
-	refcount_set(&seg->refs, 1);
-	INIT_LIST_HEAD(&seg->node);
-	ps_ring_get(ring);
-	seg->owner = ring;
-	cqe->c.user_tag = tag;
-	cqe->c.bytes = len;
-	cqe->c.flags = seg->flags;
-	seg->cqe = cqe;
-	return seg;
-
-out_release:
-	/* a failed copy leaves pool pages; a failed pin leaves nothing */
-	if (seg->flags & PS_SEG_COPIED)
-		ps_seg_release_pages(seg);
-	kvfree(seg);
-out_free_cqe:
-	kfree(cqe);
-out:
-	return ERR_PTR(ret);
-}
-
-void ps_seg_release_pages(struct ps_seg *seg)
+/* Unpins what ps_seg_pin() pinned and gives back its charges. */
+void ps_seg_unpin(struct ps_seg *seg)
 {
 	unsigned int i;
 
-	if (seg->flags & PS_SEG_COPIED) {
-		for (i = 0; i < seg->nr_pages; i++) {
-			struct page *page = seg->pages[i];
-
-			/* a splice reader may still hold its own reference */
-			if (page_count(page) == 1)
-				zp_give_page(page);
-			else
-				put_page(page);
-		}
-		atomic64_sub(seg->charged_copy, &ps_stats.pages_copied);
-		return;
-	}
 	if (seg->nr_pinned == seg->nr_pages) {
 		/* batched per folio: one atomic per THP, not per page */
 		unpin_user_pages(seg->pages, seg->nr_pages);

@@ -10,6 +10,9 @@
  * each holds a reference on the file it was spliced from: the module stays
  * pinned through the file's fops owner, and the last fput() lets the VFS,
  * not code of ours, drop that module reference after our callback returned.
+ *
+ * The actor of queue.c's consumer loop for splice(); dev.c's splice_read
+ * calls in here.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -87,7 +90,7 @@ static ssize_t ps_seg_splice(struct ps_seg *seg, struct file *in,
 	/* one for this function until the end, plus one per pipe_buffer */
 	refcount_set(&ref->refs, 1);
 	ref->seg = seg;
-	refcount_inc(&seg->refs);
+	ps_seg_get(seg);
 	ref->file = get_file(in);
 
 	while (moved < len && seg->consumed + moved < seg->len &&
@@ -121,54 +124,51 @@ static ssize_t ps_seg_splice(struct ps_seg *seg, struct file *in,
 	return moved ? moved : ret;
 }
 
-/* Moves up to @len bytes; caller holds the pipe lock and consumer mutex. */
-static ssize_t ps_ring_splice(struct ps_ring *ring, struct file *in,
-			      struct pipe_inode_info *pipe, size_t len)
+struct ps_splice_args {
+	struct file *in;
+	struct pipe_inode_info *pipe;
+	size_t len;
+};
+
+/*
+ * Moves up to @len bytes; the caller holds the pipe lock.  Never a false
+ * EOF: with the pipe full and nothing moved it says -EAGAIN, as the splice
+ * core waits for space before it calls.
+ */
+static ssize_t ps_splice_actor(struct ps_ring *ring, void *data)
 {
+	struct ps_splice_args *sp = data;
+	struct pipe_inode_info *pipe = sp->pipe;
 	ssize_t total = 0;
 
-	while (total < len &&
+	while (total < sp->len &&
 	       !pipe_full(pipe->head, pipe->tail, pipe->max_usage)) {
-		struct ps_seg *seg = ps_ring_head(ring);
+		struct ps_seg *seg = ps_queue_head(ring);
 		ssize_t moved;
 
 		if (!seg)
 			break;
-		moved = ps_seg_splice(seg, in, pipe, len - total);
+		moved = ps_seg_splice(seg, sp->in, pipe, sp->len - total);
 		if (moved < 0)
 			return total ? total : moved;
-		ps_ring_advance(ring, seg, moved);
+		ps_queue_advance(ring, seg, moved);
 		total += moved;
 	}
+	if (!total && pipe_full(pipe->head, pipe->tail, pipe->max_usage))
+		return -EAGAIN;
 	return total;
 }
 
-ssize_t ps_splice_read(struct file *in, loff_t *ppos,
-		       struct pipe_inode_info *pipe, size_t len,
-		       unsigned int flags)
+ssize_t ps_splice_out(struct ps_ring *ring, struct file *in,
+		      struct pipe_inode_info *pipe, size_t len, bool nonblock)
 {
-	struct ps_ring *ring = ps_ring_from_file(in);
-	bool nonblock = (in->f_flags & O_NONBLOCK) ||
-			(flags & SPLICE_F_NONBLOCK);
-	ssize_t ret;
+	struct ps_splice_args sp = {
+		.in = in,
+		.pipe = pipe,
+		.len = len,
+	};
 
 	if (!len)
 		return 0;
-	for (;;) {
-		if (mutex_lock_interruptible(&ring->consumer_mutex))
-			return -ERESTARTSYS;
-		ret = ps_ring_splice(ring, in, pipe, len);
-		mutex_unlock(&ring->consumer_mutex);
-		if (ret)
-			return ret;
-		/* never a false EOF: the splice core waits for space first */
-		if (pipe_full(pipe->head, pipe->tail, pipe->max_usage))
-			return -EAGAIN;
-		if (READ_ONCE(ring->shutdown) &&
-		    list_empty_careful(&ring->queue))
-			return 0;
-		ret = ps_ring_wait_data(ring, nonblock);
-		if (ret)
-			return ret;
-	}
+	return ps_queue_consume(ring, ps_splice_actor, &sp, nonblock);
 }

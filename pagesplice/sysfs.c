@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /sys/kernel/zeropool/pagesplice/: counters and tunables.  Every file is
- * described in include/uapi/ABI-pagesplice.md.
+ * /sys/kernel/zeropool/pagesplice/, the module's own directory in the
+ * shared stats tree: the counters every file bumps and the tunables every
+ * file reads, defined here so that they have one home and one sysfs name.
+ * Every file is described in include/uapi/ABI-pagesplice.md.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -75,13 +77,13 @@ static const struct attribute_group ps_group = {
 	.attrs = ps_attrs,
 };
 
-int ps_stats_init(void)
+int ps_sysfs_init(void)
 {
 	ps_kobj = zp_stats_dir_create(NULL, "pagesplice", &ps_group);
 	return PTR_ERR_OR_ZERO(ps_kobj);
 }
 
-void ps_stats_exit(void)
+void ps_sysfs_exit(void)
 {
 	zp_stats_dir_destroy(ps_kobj);
 }

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SUBMIT: each user buffer reserves room on the ring, becomes a segment
+ * and is queued, in that order, so a full ring refuses a buffer before
+ * any of its pages is pinned or copied.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/uaccess.h>
+
+#include "ps.h"
+
+static int ps_submit_one(struct ps_ring *ring,
+			 struct pagesplice_buf __user *ubuf, u32 flags,
+			 bool nonblock)
+{
+	struct pagesplice_buf b;
+	struct ps_seg *seg;
+	bool copy;
+	u64 seq;
+	int ret;
+
+	if (copy_from_user(&b, ubuf, sizeof(b)))
+		return -EFAULT;
+	/* the sequence number must be deliverable before anything queues */
+	if (put_user(0ULL, &ubuf->seq))
+		return -EFAULT;
+	if (!b.len)
+		return -EINVAL;
+	if (b.len > READ_ONCE(ps_ring_max_bytes))
+		return -E2BIG;
+	if (b.addr + b.len < b.addr ||
+	    !access_ok(u64_to_user_ptr(b.addr), b.len))
+		return -EFAULT;
+	copy = !(flags & PAGESPLICE_SUBMIT_NOCOPY) &&
+	       b.len < READ_ONCE(ps_copy_threshold);
+
+	ret = ps_ring_reserve(ring, b.len, nonblock);
+	if (ret)
+		return ret;
+	seg = ps_seg_from_user(ring, b.addr, b.len, b.user_tag, copy);
+	if (IS_ERR(seg)) {
+		ps_ring_unreserve(ring, b.len);
+		return PTR_ERR(seg);
+	}
+	ps_queue_enqueue(ring, seg, &seq);
+	/* queued now: a failure here cannot be undone, nor reported */
+	if (put_user(seq, &ubuf->seq))
+		pr_debug("seq %llu not written back\n", seq);
+	return 0;
+}
+
+/* Returns how many buffers were queued, or an error for the first one. */
+long ps_submit(struct ps_ring *ring, struct file *file, void __user *argp)
+{
+	struct pagesplice_buf __user *ubufs;
+	struct pagesplice_submit args;
+	bool nonblock;
+	u32 i;
+	int ret = 0;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.flags & ~(PAGESPLICE_SUBMIT_NONBLOCK |
+			   PAGESPLICE_SUBMIT_NOCOPY) || !args.nr)
+		return -EINVAL;
+	if (args.nr > PAGESPLICE_MAX_VEC)
+		return -E2BIG;
+	nonblock = (args.flags & PAGESPLICE_SUBMIT_NONBLOCK) ||
+		   (file->f_flags & O_NONBLOCK);
+	ubufs = u64_to_user_ptr(args.bufs);
+	for (i = 0; i < args.nr; i++) {
+		ret = ps_submit_one(ring, &ubufs[i], args.flags, nonblock);
+		if (ret)
+			break;
+	}
+	return i ? i : ret;
+}
