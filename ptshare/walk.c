@@ -24,56 +24,34 @@ static bool pts_pmd_is_table(pmd_t pmd)
 	return !pmd_none(pmd) && pmd_present(pmd) && !pmd_leaf(pmd);
 }
 
-static u32 pts_walk_pmd(pud_t *pud, unsigned long addr, unsigned long end,
-			unsigned long *last)
+/*
+ * The PMD entry of @addr in @mm, or NULL when a level above has no table
+ * there.  *next is where the next entry to look at starts: the end of
+ * that PMD, or of the empty range above it, so that holes are skipped a
+ * whole level at a time.
+ */
+static pmd_t *pts_pmd_lookup(struct mm_struct *mm, unsigned long addr,
+			     unsigned long end, unsigned long *next)
 {
-	pmd_t *pmdp = pmd_offset(pud, addr);
-	unsigned long next;
-	u32 tables = 0;
-
-	do {
-		next = pmd_addr_end(addr, end);
-		if (!pts_pmd_is_table(READ_ONCE(*pmdp)) ||
-		    addr >> PMD_SHIFT == *last)
-			continue;
-		*last = addr >> PMD_SHIFT;
-		tables++;
-	} while (pmdp++, addr = next, addr != end);
-	return tables;
-}
-
-static u32 pts_walk_pud(p4d_t *p4d, unsigned long addr, unsigned long end,
-			unsigned long *last)
-{
-	pud_t *pudp = pud_offset(p4d, addr);
-	unsigned long next;
-	u32 tables = 0;
+	pgd_t *pgdp = pgd_offset(mm, addr);
+	p4d_t *p4dp;
+	pud_t *pudp;
 	pud_t pud;
 
-	do {
-		next = pud_addr_end(addr, end);
-		pud = READ_ONCE(*pudp);
-		if (pud_none(pud) || !pud_present(pud) || pud_leaf(pud))
-			continue;
-		tables += pts_walk_pmd(pudp, addr, next, last);
-	} while (pudp++, addr = next, addr != end);
-	return tables;
-}
-
-static u32 pts_walk_p4d(pgd_t *pgd, unsigned long addr, unsigned long end,
-			unsigned long *last)
-{
-	p4d_t *p4dp = p4d_offset(pgd, addr);
-	unsigned long next;
-	u32 tables = 0;
-
-	do {
-		next = p4d_addr_end(addr, end);
-		if (p4d_none(READ_ONCE(*p4dp)))
-			continue;
-		tables += pts_walk_pud(p4dp, addr, next, last);
-	} while (p4dp++, addr = next, addr != end);
-	return tables;
+	*next = pgd_addr_end(addr, end);
+	if (pgd_none(READ_ONCE(*pgdp)))
+		return NULL;
+	p4dp = p4d_offset(pgdp, addr);
+	*next = p4d_addr_end(addr, end);
+	if (p4d_none(READ_ONCE(*p4dp)))
+		return NULL;
+	pudp = pud_offset(p4dp, addr);
+	*next = pud_addr_end(addr, end);
+	pud = READ_ONCE(*pudp);
+	if (pud_none(pud) || !pud_present(pud) || pud_leaf(pud))
+		return NULL;
+	*next = pmd_addr_end(addr, end);
+	return pmd_offset(pudp, addr);
 }
 
 /*
@@ -85,18 +63,17 @@ static u32 pts_walk_p4d(pgd_t *pgd, unsigned long addr, unsigned long end,
 u32 pts_count_pte_tables(struct mm_struct *mm, unsigned long start,
 			 unsigned long end, unsigned long *last)
 {
-	unsigned long addr = start, next;
+	unsigned long addr, next;
 	u32 tables = 0;
-	pgd_t *pgdp;
+	pmd_t *pmdp;
 
-	if (start >= end)
-		return 0;
-	pgdp = pgd_offset(mm, addr);
-	do {
-		next = pgd_addr_end(addr, end);
-		if (pgd_none(READ_ONCE(*pgdp)))
+	for (addr = start; addr < end; addr = next) {
+		pmdp = pts_pmd_lookup(mm, addr, end, &next);
+		if (!pmdp || !pts_pmd_is_table(READ_ONCE(*pmdp)) ||
+		    addr >> PMD_SHIFT == *last)
 			continue;
-		tables += pts_walk_p4d(pgdp, addr, next, last);
-	} while (pgdp++, addr = next, addr != end);
+		*last = addr >> PMD_SHIFT;
+		tables++;
+	}
 	return tables;
 }

@@ -54,27 +54,22 @@ static inline bool zp_zero_page_in_writable_maps(void)
 
 /*
  * Shrinkers are allocated by the core since 6.7; before that the caller
- * embedded a struct shrinker.  zp_shrinker_create() hides both.
+ * embedded a struct shrinker.  The three steps that differ are here,
+ * zp_shrinker_create() below is common.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
-static inline struct shrinker *
-zp_shrinker_create(const char *name,
-		   unsigned long (*count)(struct shrinker *,
-					  struct shrink_control *),
-		   unsigned long (*scan)(struct shrinker *,
-					 struct shrink_control *))
+static inline struct shrinker *zp_shrinker_alloc(const char *name)
 {
-	struct shrinker *s = shrinker_alloc(0, "%s", name);
-
-	if (!s)
-		return NULL;
-	s->count_objects = count;
-	s->scan_objects = scan;
-	s->seeks = DEFAULT_SEEKS;
-	shrinker_register(s);
-	return s;
+	return shrinker_alloc(0, "%s", name);
 }
 
+static inline int zp_shrinker_register(struct shrinker *s, const char *name)
+{
+	shrinker_register(s);
+	return 0;
+}
+
+/* Unregisters @s if it was registered, and frees it. */
 static inline void zp_shrinker_destroy(struct shrinker *s)
 {
 	shrinker_free(s);
@@ -82,33 +77,45 @@ static inline void zp_shrinker_destroy(struct shrinker *s)
 #else
 #include <linux/slab.h>
 
-static inline struct shrinker *
-zp_shrinker_create(const char *name,
-		   unsigned long (*count)(struct shrinker *,
-					  struct shrink_control *),
-		   unsigned long (*scan)(struct shrinker *,
-					 struct shrink_control *))
+static inline struct shrinker *zp_shrinker_alloc(const char *name)
 {
-	struct shrinker *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	return kzalloc(sizeof(struct shrinker), GFP_KERNEL);
+}
+
+static inline int zp_shrinker_register(struct shrinker *s, const char *name)
+{
+	return register_shrinker(s, "%s", name);
+}
+
+/* Unregisters @s if it was registered, and frees it. */
+static inline void zp_shrinker_destroy(struct shrinker *s)
+{
+	unregister_shrinker(s);		/* a no-op when not registered */
+	kfree(s);
+}
+#endif
+
+typedef unsigned long (*zp_shrink_fn)(struct shrinker *s,
+				      struct shrink_control *sc);
+
+/* A registered shrinker named @name, or NULL. */
+static inline struct shrinker *zp_shrinker_create(const char *name,
+						  zp_shrink_fn count,
+						  zp_shrink_fn scan)
+{
+	struct shrinker *s = zp_shrinker_alloc(name);
 
 	if (!s)
 		return NULL;
 	s->count_objects = count;
 	s->scan_objects = scan;
 	s->seeks = DEFAULT_SEEKS;
-	if (register_shrinker(s, "%s", name)) {
-		kfree(s);
+	if (zp_shrinker_register(s, name)) {
+		zp_shrinker_destroy(s);
 		return NULL;
 	}
 	return s;
 }
-
-static inline void zp_shrinker_destroy(struct shrinker *s)
-{
-	unregister_shrinker(s);
-	kfree(s);
-}
-#endif
 
 /* eventfd_signal() lost its count argument in 6.8: one event per call. */
 static inline void zp_eventfd_signal(struct eventfd_ctx *ctx)
