@@ -13,4 +13,8 @@ void zp_attr_store_value(const struct zp_attr *attr, u64 val);
 int zp_tree_init(void);
 void zp_tree_exit(void);
 
+/* users.c */
+int zp_users_init(void);
+void zp_users_exit(void);
+
 #endif /* _ZEROPOOL_CORE_H */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zeropool_core.ko owns the stats tree alone: loaded by itself it makes
- * the root and its version file and nothing of the pool; ptshare, which
- * only reports into the tree, loads on it without zeropool.ko, so no
+ * the root, its version file and an empty users/, and nothing of the
+ * pool; ptshare, which only reports into the tree, loads on it without
+ * zeropool.ko, so no
  * scrub thread starts and no page is taken; the core stays while a module
  * uses it and takes the tree with it when it goes.
  */
@@ -21,6 +22,21 @@ static bool exists(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0;
+}
+
+/* Entries of a directory, or -1 when it can't be read. */
+static int dir_entries(const char *path)
+{
+	struct dirent *de;
+	DIR *d = opendir(path);
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
 }
 
 /* Kernel threads whose name starts with "zeropool_scrubd". */
@@ -64,6 +80,9 @@ static void test_core_alone(void)
 	       version);
 	tap_ok(!exists(ZP_SYSFS "/pool") && !exists(ZP_SYSFS "/scrub"),
 	       "no pool/ or scrub/ without zeropool");
+	tap_ok(dir_entries(ZP_SYSFS "/users") == 0,
+	       "users/ is there and empty: nothing is charged to anyone (%d)",
+	       dir_entries(ZP_SYSFS "/users"));
 }
 
 static void test_ptshare_without_pool(void)
