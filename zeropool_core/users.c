@@ -198,13 +198,18 @@ void zp_user_put(struct zp_user *user)
 {
 	unsigned long flags;
 
+	bool last;
+
 	if (!user)
 		return;
-	if (!refcount_dec_and_lock_irqsave(&user->ref, &zp_users_lock, &flags))
-		return;
-	hash_del(&user->hash);
+	/* Under the lock: a lookup never finds a record at zero references. */
+	spin_lock_irqsave(&zp_users_lock, flags);
+	last = refcount_dec_and_test(&user->ref);
+	if (last)
+		hash_del(&user->hash);
 	spin_unlock_irqrestore(&zp_users_lock, flags);
-	queue_work(zp_users_wq, &user->remove_work);
+	if (last)
+		queue_work(zp_users_wq, &user->remove_work);
 }
 EXPORT_SYMBOL_GPL(zp_user_put);
 
