@@ -145,22 +145,31 @@ extern struct attribute *zp_pool_tunable_attrs[];
 extern struct attribute *zp_scrub_tunable_attrs[];
 int zp_tunables_init(void);
 
-/* pool.c: the only file that edits the node lists and zp_held */
-int zp_pool_init(void);
-void zp_pool_exit(void);
-bool zp_reserve(unsigned long nr);
-void zp_unreserve(unsigned long nr);
+/* node.c: the only file that edits the node lists */
 void zp_node_add_zeroed(struct zp_node *node, struct list_head *pages,
 			unsigned long nr);
+void zp_node_add_dirty_page(struct zp_node *node, struct page *page);
 unsigned long zp_block_split(struct page *page, unsigned int order,
 			     struct list_head *pages);
 void zp_node_add_block(struct zp_node *node, struct page *page,
 		       unsigned int order, bool zeroed);
 unsigned long zp_node_take_dirty(struct zp_node *node, struct list_head *out,
 				 unsigned long max);
+unsigned long zp_node_take_victims(struct zp_node *node, struct list_head *out,
+				   unsigned long max);
+struct page *zp_node_take(struct zp_node *node);
+unsigned int zp_node_take_batch(struct zp_node *node, struct page **pages,
+				unsigned int max);
+unsigned long zp_node_dirty_pages(struct zp_node *node);
+unsigned long zp_node_listed_pages(struct zp_node *node);
+
+/* pool.c: the only file that edits zp_held */
+int zp_pool_init(void);
+void zp_pool_exit(void);
+bool zp_reserve(unsigned long nr);
+void zp_unreserve(unsigned long nr);
 unsigned long zp_release_pages(unsigned long nr);
 unsigned long zp_node_pages(struct zp_node *node);
-unsigned long zp_node_dirty_pages(struct zp_node *node);
 unsigned long zp_pool_pages(void);
 unsigned long zp_pool_dirty_pages(void);
 unsigned long zp_pool_listed_pages(void);
@@ -170,6 +179,13 @@ struct page *zp_take_pooled_page(int nid);
 void zp_drain_all(void);
 void zp_pool_trim_to(unsigned long max_pages);
 void zp_pool_kick_all(void);
+
+/* pcp.c: the per-CPU caches in front of the node lists */
+int zp_pcp_init(void);
+void zp_pcp_exit(void);
+struct page *zp_pcp_take(struct zp_node *node);
+unsigned long zp_pcp_node_pages(int nid);
+void zp_pcp_drain_all(void);
 
 /* sysfs.c */
 int zp_pool_sysfs_init(void);
