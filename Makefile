@@ -8,7 +8,8 @@
 #   make user            libzeropool, zpctl, tests and benchmarks (build/user/)
 #   make install         modules (when a kernel build directory is found),
 #                        zpctl with its man page, libzeropool with its header
-#                        and libzeropool.pc; DESTDIR=, PREFIX=/usr/local
+#                        and libzeropool.pc, the udev rule giving group
+#                        zeropool the devices (udev/); DESTDIR=, PREFIX=/usr/local
 #   make check           setup, lint, build, every test on both kernels
 #   make check-debug     the in-guest suite and a kmemleak scan in a debug
 #                        kernel (KASAN, lockdep, ...) built once from source
@@ -110,10 +111,11 @@ else
 endif
 	$(MAKE) -C tools/zpctl TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)" install
 	$(MAKE) -C lib TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)" install
+	DESTDIR=$(DESTDIR) udev/install install
 
 clean:
 	rm -rf $(BUILD)
 	-[ ! -f $(KDIR)/Makefile ] || $(MAKE) -C $(KDIR) M=$(TOP) clean
 
 help:
-	@sed -n '3,16s/^# \{0,1\}//p' Makefile
+	@sed -n '3,17s/^# \{0,1\}//p' Makefile

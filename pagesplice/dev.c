@@ -189,7 +189,7 @@ static struct miscdevice ps_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "pagesplice",
 	.fops = &ps_fops,
-	.mode = 0666,
+	.mode = 0600,
 };
 
 int ps_dev_init(void)

@@ -194,7 +194,7 @@ static struct miscdevice zp_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "zeropool",
 	.fops = &zp_dev_fops,
-	.mode = 0666,
+	.mode = 0600,
 };
 
 int zp_dev_init(void)
