@@ -69,7 +69,7 @@ struct zp_scrubber {
 };
 
 /*
- * One pool per node with memory.  pool.c alone edits the lists and their
+ * One pool per node with memory.  node.c alone edits the lists and their
  * counts; the offload queue and the scrubber belong to their files.
  */
 struct zp_node {
