@@ -40,15 +40,21 @@ static int __init zp_init(void)
 	err = zp_dev_init();
 	if (err)
 		goto out_scrub;
-	pr_info("version %s loaded: max_pages=%llu watermarks=%llu/%llu order=%llu zero_method=%s read_fault=%s fault_around_pages=%llu allocator_zeroes=%d\n",
+	err = zp_tp_init();
+	if (err)
+		goto out_dev;
+	pr_info("version %s loaded: max_pages=%llu watermarks=%llu/%llu order=%llu zero_method=%s read_fault=%s fault_around_pages=%llu transparent=%s allocator_zeroes=%d\n",
 		ZEROPOOL_VERSION, zp_tun.max_pages, zp_tun.low_watermark,
 		zp_tun.high_watermark, zp_tun.scrub_order,
 		zp_zero_method_names[zp_tun.zero_method],
 		zp_read_fault_names[zp_tun.read_fault],
 		zp_tun.fault_around_pages,
+		zp_transparent_names[zp_tun.transparent],
 		zp_allocator_zeroes(GFP_HIGHUSER));
 	return 0;
 
+out_dev:
+	zp_dev_exit();
 out_scrub:
 	zp_scrub_stop();
 out_shrinker:
@@ -62,6 +68,7 @@ out_pool:
 
 static void __exit zp_exit(void)
 {
+	zp_tp_exit();
 	zp_dev_exit();
 	zp_scrub_stop();
 	zp_shrinker_exit();

@@ -26,8 +26,22 @@
 static DECLARE_WAIT_QUEUE_HEAD(zp_scrub_idle);
 
 /* Opportunistic: no reclaim of any kind, no warnings, this node only. */
-#define ZP_SCRUB_GFP	((GFP_HIGHUSER | __GFP_NOWARN | __GFP_NORETRY | \
+#define ZP_SCRUB_GFP	((GFP_USER | __GFP_NOWARN | __GFP_NORETRY | \
 			  __GFP_THISNODE) & ~__GFP_RECLAIM)
+
+/*
+ * While transparent mode hands pool pages to anonymous faults, blocks are
+ * taken movable: the anonymous page then sits in a movable pageblock as
+ * the allocator's own would (compaction can migrate it once it is on the
+ * LRU).  Never from ZONE_MOVABLE (that takes __GFP_HIGHMEM too): a page
+ * the pool holds cannot be migrated and would block offlining there.
+ */
+static gfp_t zp_scrub_gfp(void)
+{
+	if (READ_ONCE(zp_tun.transparent) != ZP_TRANSPARENT_OFF)
+		return ZP_SCRUB_GFP | __GFP_MOVABLE;
+	return ZP_SCRUB_GFP;
+}
 
 enum zp_zero_method zp_effective_method(void)
 {
@@ -73,6 +87,7 @@ static bool zp_scrub_block(struct zp_node *node, unsigned long want)
 	int order = min_t(int, READ_ONCE(zp_tun.scrub_order), ilog2(want));
 	struct page *page = NULL;
 	enum zp_zero_method m;
+	gfp_t gfp = zp_scrub_gfp();
 	unsigned long nr;
 	LIST_HEAD(pages);
 
@@ -80,7 +95,7 @@ static bool zp_scrub_block(struct zp_node *node, unsigned long want)
 		nr = 1UL << order;
 		if (!zp_reserve(nr))
 			continue;
-		page = alloc_pages_node(node->nid, ZP_SCRUB_GFP, order);
+		page = alloc_pages_node(node->nid, gfp, order);
 		if (page)
 			break;
 		zp_unreserve(nr);
@@ -89,7 +104,7 @@ static bool zp_scrub_block(struct zp_node *node, unsigned long want)
 		return false;
 
 	atomic64_inc(&zp_cnt.blocks[order]);
-	if (zp_allocator_zeroes(ZP_SCRUB_GFP)) {
+	if (zp_allocator_zeroes(gfp)) {
 		atomic64_add(nr, &zp_cnt.prezeroed);
 		zp_node_add_block(node, page, order, true);
 		return true;

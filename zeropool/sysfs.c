@@ -22,7 +22,8 @@ static struct kobject *zp_pool_kobj;
 static struct kobject *zp_scrub_kobj;
 static struct kobject *zp_blocks_kobj;
 
-static struct zp_attr *zp_node_attrs;	/* two per node with memory */
+#define ZP_NODE_FILES	3
+static struct zp_attr *zp_node_attrs;	/* ZP_NODE_FILES per node with memory */
 static struct zp_attr *zp_block_attrs;	/* one per order */
 static struct attribute **zp_block_attr_ptrs;
 
@@ -64,6 +65,13 @@ static u64 zp_node_dirty_get(const struct zp_attr *attr)
 	return zp_node_dirty_pages(attr->data);
 }
 
+static u64 zp_node_tp_get(const struct zp_attr *attr)
+{
+	struct zp_node *node = attr->data;
+
+	return atomic64_read(&node->tp_served);
+}
+
 static u64 zp_block_get(const struct zp_attr *attr)
 {
 	return atomic64_read(attr->data);
@@ -101,6 +109,20 @@ static ZP_COUNTER_PERCPU(zp_a_dev_fa, dev_fault_around_pages,
 			 &zp_pcpu_cnt.dev_fault_around);
 static ZP_COUNTER_ATOMIC(zp_a_shrink_scans, shrink_scans, &zp_cnt.shrink_scans);
 static ZP_COUNTER_ATOMIC(zp_a_shrink_freed, shrink_freed, &zp_cnt.shrink_freed);
+static ZP_COUNTER_PERCPU(zp_a_tp_pages, transparent_pages,
+			 &zp_pcpu_cnt.tp_served);
+static ZP_COUNTER_PERCPU(zp_a_tp_misses, transparent_misses,
+			 &zp_pcpu_cnt.tp_misses);
+static ZP_COUNTER_PERCPU(zp_a_tp_order, transparent_fallthrough_order,
+			 &zp_pcpu_cnt.tp_fall_order);
+static ZP_COUNTER_PERCPU(zp_a_tp_gfp, transparent_fallthrough_gfp,
+			 &zp_pcpu_cnt.tp_fall_gfp);
+static ZP_COUNTER_PERCPU(zp_a_tp_vma, transparent_fallthrough_vma,
+			 &zp_pcpu_cnt.tp_fall_vma);
+static ZP_COUNTER_PERCPU(zp_a_tp_scope, transparent_fallthrough_scope,
+			 &zp_pcpu_cnt.tp_fall_scope);
+static ZP_COUNTER_PERCPU(zp_a_tp_policy, transparent_fallthrough_policy,
+			 &zp_pcpu_cnt.tp_fall_policy);
 
 static struct attribute *zp_pool_attrs[] = {
 	ZP_ATTR_PTR(zp_a_drain),
@@ -116,6 +138,13 @@ static struct attribute *zp_pool_attrs[] = {
 	ZP_ATTR_PTR(zp_a_dev_fa),
 	ZP_ATTR_PTR(zp_a_shrink_scans),
 	ZP_ATTR_PTR(zp_a_shrink_freed),
+	ZP_ATTR_PTR(zp_a_tp_pages),
+	ZP_ATTR_PTR(zp_a_tp_misses),
+	ZP_ATTR_PTR(zp_a_tp_order),
+	ZP_ATTR_PTR(zp_a_tp_gfp),
+	ZP_ATTR_PTR(zp_a_tp_vma),
+	ZP_ATTR_PTR(zp_a_tp_scope),
+	ZP_ATTR_PTR(zp_a_tp_policy),
 	NULL,
 };
 
@@ -127,9 +156,14 @@ static const struct attribute_group zp_pool_tunable_group = {
 	.attrs = zp_pool_tunable_attrs,
 };
 
+static const struct attribute_group zp_tp_scope_group = {
+	.attrs = zp_tp_scope_attrs,
+};
+
 static const struct attribute_group *zp_pool_groups[] = {
 	&zp_pool_group,
 	&zp_pool_tunable_group,
+	&zp_tp_scope_group,
 	NULL,
 };
 
@@ -224,13 +258,13 @@ static int zp_blocks_init(void)
 
 static int zp_nodes_sysfs_init(void)
 {
-	struct attribute *attrs[3];
+	struct attribute *attrs[ZP_NODE_FILES + 1];
 	struct attribute_group g = { .attrs = attrs };
 	struct zp_node *node;
 	char name[16];
 	int nid, i = 0;
 
-	zp_node_attrs = kcalloc(2 * nr_node_ids, sizeof(*zp_node_attrs),
+	zp_node_attrs = kcalloc(ZP_NODE_FILES * nr_node_ids, sizeof(*zp_node_attrs),
 				GFP_KERNEL);
 	if (!zp_node_attrs)
 		return -ENOMEM;
@@ -240,9 +274,12 @@ static int zp_nodes_sysfs_init(void)
 			     node);
 		zp_dyn_gauge(&zp_node_attrs[i + 1], "dirty_pages",
 			     zp_node_dirty_get, node);
+		zp_dyn_gauge(&zp_node_attrs[i + 2], "transparent_pages",
+			     zp_node_tp_get, node);
 		attrs[0] = &zp_node_attrs[i].kattr.attr;
 		attrs[1] = &zp_node_attrs[i + 1].kattr.attr;
-		attrs[2] = NULL;
+		attrs[2] = &zp_node_attrs[i + 2].kattr.attr;
+		attrs[3] = NULL;
 		snprintf(name, sizeof(name), "node%d", nid);
 		node->kobj = zp_stats_dir_create(zp_pool_kobj, name, &g);
 		if (IS_ERR(node->kobj)) {
@@ -251,7 +288,7 @@ static int zp_nodes_sysfs_init(void)
 			node->kobj = NULL;
 			return err;
 		}
-		i += 2;
+		i += ZP_NODE_FILES;
 	}
 	return 0;
 }

@@ -77,6 +77,15 @@ static void zp_kick_changed(const struct zp_attr *attr)
 	zp_pool_kick_all();
 }
 
+/*
+ * The hook follows the mode before the mode is stored, so that a write
+ * the hook cannot follow (EBUSY: another IPMODIFY user, livepatch) fails.
+ */
+static int zp_check_transparent(const struct zp_attr *attr, u64 val)
+{
+	return zp_tp_ready ? zp_tp_apply(val) : 0;
+}
+
 static void zp_enabled_changed(const struct zp_attr *attr)
 {
 	if (zp_tun.scrub_enabled)
@@ -113,12 +122,18 @@ static ZP_TUNABLE(zp_a_fault_around, fault_around_pages,
 ZP_PARAM(fault_around_pages, zp_a_fault_around,
 	 "Pool pages a fault of a /dev/zeropool mapping without the zero page maps around it: 1 (default, off), 2, 4, 8 or 16");
 
+static ZP_TUNABLE_ENUM(zp_a_transparent, transparent, &zp_tun.transparent,
+		       zp_transparent_names, zp_check_transparent, NULL);
+ZP_PARAM(transparent, zp_a_transparent,
+	 "Anonymous faults served from the pool: off (default), cgroup (tasks in pool/transparent_cgroup) or all");
+
 struct attribute *zp_pool_tunable_attrs[] = {
 	ZP_ATTR_PTR(zp_a_max),
 	ZP_ATTR_PTR(zp_a_high),
 	ZP_ATTR_PTR(zp_a_low),
 	ZP_ATTR_PTR(zp_a_read_fault),
 	ZP_ATTR_PTR(zp_a_fault_around),
+	ZP_ATTR_PTR(zp_a_transparent),
 	NULL,
 };
 

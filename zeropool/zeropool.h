@@ -27,6 +27,13 @@ enum zp_read_fault {
 	ZP_READ_FAULT_ALLOC,
 };
 
+/* Whose anonymous faults the pool serves (transparent.c, tpscope.c). */
+enum zp_transparent {
+	ZP_TRANSPARENT_OFF,
+	ZP_TRANSPARENT_CGROUP,	/* tasks in pool/transparent_cgroup */
+	ZP_TRANSPARENT_ALL,
+};
+
 /*
  * Tunables (tunables.c); written only under zp_tunables_lock(), read with
  * READ_ONCE.
@@ -41,6 +48,7 @@ struct zp_tunables {
 	u64 fault_around_pages;	/* power of 2, 1..ZP_FAULT_AROUND_MAX */
 	unsigned int zero_method;	/* enum zp_zero_method */
 	unsigned int read_fault;	/* enum zp_read_fault */
+	unsigned int transparent;	/* enum zp_transparent */
 };
 
 /* The kernel's default fault_around_bytes: 64 KiB */
@@ -49,6 +57,7 @@ struct zp_tunables {
 extern struct zp_tunables zp_tun;
 extern const char * const zp_zero_method_names[];
 extern const char * const zp_read_fault_names[];
+extern const char * const zp_transparent_names[];
 
 /*
  * Blocks a node has with the offload backend; offload.c alone writes
@@ -89,6 +98,7 @@ struct zp_node {
 	struct zp_offload_queue offload;
 	struct zp_scrubber scrub;
 	struct kobject *kobj;		/* pool/node<N>/, sysfs.c */
+	atomic64_t tp_served;		/* faults served, transparent.c */
 };
 
 extern struct zp_node *zp_nodes[MAX_NUMNODES];	/* pool.c */
@@ -135,6 +145,13 @@ struct zp_pcpu_counters {
 	u64 dev_faults;			/* dev.c */
 	u64 dev_zero_maps;		/* object.c */
 	u64 dev_fault_around;		/* faultaround.c */
+	u64 tp_served;			/* transparent.c */
+	u64 tp_misses;			/* transparent.c */
+	u64 tp_fall_order;		/* transparent.c */
+	u64 tp_fall_gfp;		/* transparent.c */
+	u64 tp_fall_vma;		/* transparent.c */
+	u64 tp_fall_scope;		/* transparent.c */
+	u64 tp_fall_policy;		/* transparent.c */
 };
 
 extern struct zp_counters zp_cnt;
@@ -144,6 +161,7 @@ DECLARE_PER_CPU(struct zp_pcpu_counters, zp_pcpu_cnt);
 extern struct attribute *zp_pool_tunable_attrs[];
 extern struct attribute *zp_scrub_tunable_attrs[];
 int zp_tunables_init(void);
+extern bool zp_tp_ready;	/* transparent.c, under zp_tunables_lock() */
 
 /* node.c: the only file that edits the node lists */
 void zp_node_add_zeroed(struct zp_node *node, struct list_head *pages,
@@ -186,6 +204,17 @@ void zp_pcp_exit(void);
 struct page *zp_pcp_take(struct zp_node *node);
 unsigned long zp_pcp_node_pages(int nid);
 void zp_pcp_drain_all(void);
+
+/* transparent.c: the hook of transparent prezeroing */
+int zp_tp_init(void);
+void zp_tp_exit(void);
+int zp_tp_apply(unsigned int mode);
+
+/* tpscope.c: whom and from which node it serves */
+bool zp_tp_in_scope(void);
+int zp_tp_policy_node(struct vm_area_struct *vma);
+void zp_tp_scope_exit(void);
+extern struct attribute *zp_tp_scope_attrs[];
 
 /* sysfs.c */
 int zp_pool_sysfs_init(void);

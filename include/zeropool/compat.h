@@ -127,4 +127,16 @@ static inline void zp_eventfd_signal(struct eventfd_ctx *ctx)
 #endif
 }
 
+/*
+ * The exported entry every zeroed order-0 anonymous fault allocation goes
+ * through (zeropool/transparent.c): allocation profiling (6.10) renamed
+ * vma_alloc_folio() to vma_alloc_folio_noprof() and made the old name a
+ * macro around it.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define ZP_VMA_ALLOC_FOLIO	vma_alloc_folio_noprof
+#else
+#define ZP_VMA_ALLOC_FOLIO	vma_alloc_folio
+#endif
+
 #endif /* _ZEROPOOL_COMPAT_H */

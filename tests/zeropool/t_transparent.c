@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transparent prezeroing (pool/transparent): plain anonymous memory of an
+ * unmodified program (malloc, mmap, brk) takes its pages from the pool and
+ * sees zeros, even where a process wrote garbage before; fork/COW is
+ * unchanged; huge faults, out-of-scope tasks and a dry pool take the stock
+ * path, counted by reason; the memory cgroup is charged the same and its
+ * OOM behaves the same; the hook is in ftrace's enabled_functions only
+ * while the mode is on; switching and unloading under a two-thread fault
+ * storm lose no fault.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../lib/zptest.h"
+
+#define MIB		(1024UL * 1024)
+#define PAGE		4096UL
+#define CG_ROOT		"/sys/fs/cgroup"
+#define CG_NAME		"zp_transparent"
+#define CG_DIR		CG_ROOT "/" CG_NAME
+
+static bool hooked(void)
+{
+	static const char * const paths[] = {
+		"/sys/kernel/tracing/enabled_functions",
+		"/sys/kernel/debug/tracing/enabled_functions",
+	};
+	char line[512];
+	bool found = false;
+	unsigned int i;
+	FILE *f = NULL;
+
+	for (i = 0; i < 2 && !f; i++)
+		f = fopen(paths[i], "r");
+	if (!f)
+		tap_bail("no enabled_functions in tracefs");
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "vma_alloc_folio", 15))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+/* Writes one byte per page of @len bytes at @p; true if the rest is 0. */
+static bool touch_and_check(unsigned char *p, size_t len)
+{
+	bool zero = true;
+	size_t off;
+
+	for (off = 0; off < len; off += PAGE) {
+		zero &= zp_bytes_zero(p + off, PAGE);
+		p[off] = 1;
+	}
+	return zero;
+}
+
+/* @len bytes of anonymous memory in base pages (THP may be "always"). */
+static unsigned char *map_small_pages(size_t len)
+{
+	unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
+}
+
+/* A child that dirties @len bytes of anonymous memory and exits. */
+static void garbage(size_t len)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		unsigned char *p = map_small_pages(len);
+
+		if (p)
+			memset(p, 0xa5, len);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+}
+
+/* In a child: malloc, mmap and brk memory all read as zeros. */
+static bool child_sees_zeros(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		unsigned char *m = malloc(16 * MIB), *b;
+		unsigned char *a = map_small_pages(16 * MIB);
+		bool ok;
+
+		b = sbrk(4 * MIB);
+		if (!m || !a || b == (void *)-1)
+			_exit(2);
+		if (madvise((void *)((unsigned long)m & ~(PAGE - 1)), 16 * MIB,
+			    MADV_NOHUGEPAGE) ||
+		    madvise((void *)(((unsigned long)b + PAGE - 1) & ~(PAGE - 1)),
+			    3 * MIB, MADV_NOHUGEPAGE))
+			_exit(2);
+		b = (unsigned char *)(((unsigned long)b + PAGE - 1) & ~(PAGE - 1));
+		ok = touch_and_check(m + PAGE, 15 * MIB);
+		ok &= touch_and_check(a, 16 * MIB);
+		ok &= touch_and_check(b, 3 * MIB);
+		_exit(ok ? 0 : 1);
+	}
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	       WEXITSTATUS(st) == 0;
+}
+
+static void zero_and_counters(void)
+{
+	uint64_t served;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		garbage(32 * MIB);
+	served = zp_get("pool/transparent_pages");
+	tap_ok(child_sees_zeros(),
+	       "malloc, mmap and brk memory of a new process is all zeros after garbage");
+	tap_ok(zp_get("pool/transparent_pages") - served >= 8000,
+	       "and its faults were served from the pool (%llu pages)",
+	       (unsigned long long)(zp_get("pool/transparent_pages") - served));
+	tap_ok(zp_get("pool/node0/transparent_pages") >=
+	       zp_get("pool/transparent_pages") - served,
+	       "counted on node0 too");
+}
+
+static void fork_cow(void)
+{
+	unsigned char *p = mmap(NULL, 64 * PAGE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned int sink = 0;
+	uint64_t served;
+	pid_t pid;
+	size_t i;
+	int st;
+
+	if (p == MAP_FAILED)
+		tap_bail("mmap");
+	/* read first: the zero page; the write then copies it (wp_page_copy) */
+	for (i = 0; i < 64; i++)
+		sink += __atomic_load_n(&p[i * PAGE], __ATOMIC_RELAXED);
+	served = zp_get("pool/transparent_pages");
+	for (i = 0; i < 64; i++)
+		p[i * PAGE] = 1;
+	tap_ok(zp_get("pool/transparent_pages") - served >= 64,
+	       "COW of the zero page takes pool pages (%llu)",
+	       (unsigned long long)(zp_get("pool/transparent_pages") - served));
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < 64; i++)
+			p[i * PAGE] = 2;
+		for (i = 0; i < 64; i++)
+			if (p[i * PAGE] != 2)
+				_exit(1);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a forked child sees its own writes");
+	for (i = 0; i < 64 && p[i * PAGE] == 1; i++)
+		;
+	tap_ok(i == 64, "and the parent keeps its own (read %u before)", sink);
+	munmap(p, 64 * PAGE);
+}
+
+static void huge_faults(void)
+{
+	const char *thp = "/sys/kernel/mm/transparent_hugepage/enabled";
+	uint64_t order;
+	unsigned char *p;
+	char old[128] = "";
+	FILE *f = fopen(thp, "r");
+
+	if (!f || !fgets(old, sizeof(old), f)) {
+		if (f)
+			fclose(f);
+		tap_skip("no THP in this kernel");
+		return;
+	}
+	fclose(f);
+	f = fopen(thp, "w");
+	if (!f || fputs("always", f) < 0 || fclose(f)) {
+		tap_skip("cannot set THP to always");
+		return;
+	}
+	p = mmap(NULL, 8 * MIB, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		tap_bail("mmap");
+	p = (unsigned char *)(((unsigned long)p + 2 * MIB - 1) & ~(2 * MIB - 1));
+	madvise(p, 4 * MIB, MADV_HUGEPAGE);
+	order = zp_get("pool/transparent_fallthrough_order");
+	p[0] = 1;
+	p[2 * MIB] = 1;
+	tap_ok(zp_get("pool/transparent_fallthrough_order") > order,
+	       "huge-page faults take the stock path, counted under order");
+	/* put the setting back: "always [madvise] never" -> the bracketed one */
+	if (strchr(old, '[')) {
+		char *s = strchr(old, '[') + 1;
+
+		*strchr(s, ']') = 0;
+		f = fopen(thp, "w");
+		if (f) {
+			fputs(s, f);
+			fclose(f);
+		}
+	}
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static uint64_t read_u64_file(const char *path)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * A child in the test cgroup writes @len bytes and stops; the parent reads
+ * memory.current before and while it holds them.  Returns the growth.
+ */
+static uint64_t cgroup_growth(size_t len)
+{
+	int go[2], done[2];
+	uint64_t before, after;
+	char pid[32], c;
+	pid_t child;
+	int st;
+
+	if (pipe(go) || pipe(done))
+		tap_bail("pipe");
+	child = fork();
+	if (child == 0) {
+		unsigned char *p;
+
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		p = map_small_pages(len);
+		if (!p || !touch_and_check(p, len))
+			_exit(1);
+		if (write(done[1], "x", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	snprintf(pid, sizeof(pid), "%d", child);
+	if (write_file(CG_DIR "/cgroup.procs", pid))
+		tap_bail("move child into " CG_DIR);
+	before = read_u64_file(CG_DIR "/memory.current");
+	if (write(go[1], "x", 1) != 1 || read(done[0], &c, 1) != 1)
+		tap_bail("cgroup child");
+	after = read_u64_file(CG_DIR "/memory.current");
+	if (write(go[1], "x", 1) != 1)
+		tap_bail("cgroup child");
+	waitpid(child, &st, 0);
+	close(go[0]);
+	close(go[1]);
+	close(done[0]);
+	close(done[1]);
+	return after - before;
+}
+
+/* A child in the cgroup that writes @len bytes; its wait status. */
+static int cgroup_hog(size_t len)
+{
+	pid_t child = fork();
+	char pid[32];
+	int st;
+
+	if (child == 0) {
+		unsigned char *p;
+
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		if (write_file(CG_DIR "/cgroup.procs", pid))
+			_exit(3);
+		p = map_small_pages(len);
+		if (p)
+			memset(p, 1, len);
+		_exit(0);
+	}
+	waitpid(child, &st, 0);
+	return st;
+}
+
+static bool cgroup_setup(void)
+{
+	if (access(CG_ROOT "/cgroup.subtree_control", W_OK))
+		return false;
+	write_file(CG_ROOT "/cgroup.subtree_control", "+memory");
+	if (mkdir(CG_DIR, 0755) && errno != EEXIST)
+		return false;
+	return !access(CG_DIR "/memory.current", R_OK);
+}
+
+static void memcg(void)
+{
+	uint64_t off, on, served;
+	int st_off, st_on;
+
+	/* one run to warm the cgroup up, then off, on, on, off */
+	zp_set("pool/transparent", "off");
+	cgroup_growth(16 * MIB);
+	off = cgroup_growth(16 * MIB);
+	zp_set("pool/transparent", "all");
+	served = zp_get("pool/transparent_pages");
+	on = cgroup_growth(16 * MIB);
+	on += cgroup_growth(16 * MIB);
+	zp_set("pool/transparent", "off");
+	off += cgroup_growth(16 * MIB);
+	zp_set("pool/transparent", "all");
+	tap_ok(zp_get("pool/transparent_pages") - served >= 8000,
+	       "the cgroup's faults were served from the pool");
+	tap_ok(on * 100 >= off * 99 && on * 100 <= off * 101,
+	       "memory.current grows the same with and without the mode (%llu vs %llu bytes)",
+	       (unsigned long long)on, (unsigned long long)off);
+
+	write_file(CG_DIR "/memory.swap.max", "0");
+	if (write_file(CG_DIR "/memory.max", "8M")) {
+		tap_skip("cannot set memory.max");
+		return;
+	}
+	zp_set("pool/transparent", "off");
+	st_off = cgroup_hog(32 * MIB);
+	zp_set("pool/transparent", "all");
+	st_on = cgroup_hog(32 * MIB);
+	tap_ok(WIFSIGNALED(st_off) && WTERMSIG(st_off) == SIGKILL &&
+	       WIFSIGNALED(st_on) && WTERMSIG(st_on) == SIGKILL,
+	       "past memory.max the OOM killer ends the task, with the mode as without (status %#x, %#x)",
+	       st_off, st_on);
+	write_file(CG_DIR "/memory.max", "max");
+}
+
+static void scope(void)
+{
+	uint64_t served, fall;
+	int st;
+
+	tap_ok(zp_write("pool/transparent_cgroup", CG_NAME) == -EINVAL,
+	       "transparent_cgroup refuses a relative path (EINVAL)");
+	tap_ok(zp_write("pool/transparent_cgroup", "/no-such-cgroup") == -ENOENT,
+	       "and a cgroup that does not exist (ENOENT)");
+	zp_set("pool/transparent_cgroup", "/" CG_NAME);
+	zp_set("pool/transparent", "cgroup");
+	served = zp_get("pool/transparent_pages");
+	fall = zp_get("pool/transparent_fallthrough_scope");
+	garbage(4 * MIB);
+	tap_ok(zp_get("pool/transparent_pages") == served,
+	       "mode cgroup: a process outside that cgroup gets no pool page");
+	tap_ok(zp_get("pool/transparent_fallthrough_scope") - fall >= 1024,
+	       "its faults are counted under fallthrough_scope");
+	st = cgroup_hog(4 * MIB);
+	tap_ok(WIFEXITED(st) && zp_get("pool/transparent_pages") - served >= 1000,
+	       "a process inside it does (%llu)",
+	       (unsigned long long)(zp_get("pool/transparent_pages") - served));
+	zp_set("pool/transparent", "all");
+	zp_set("pool/transparent_cgroup", "");
+}
+
+static void dry_pool(void)
+{
+	uint64_t misses;
+
+	zp_set("scrub/enabled", "0");
+	zp_set("pool/drain", "1");
+	misses = zp_get("pool/transparent_misses");
+	tap_ok(child_sees_zeros(), "a dry pool: faults take the stock path, zeros, no error");
+	tap_ok(zp_get("pool/transparent_misses") - misses >= 8000,
+	       "counted as misses (%llu)",
+	       (unsigned long long)(zp_get("pool/transparent_misses") - misses));
+	zp_set("scrub/enabled", "1");
+}
+
+static int storm_stop;
+static long storm_bad, storm_rounds;	/* __sync/__atomic: two threads */
+
+static void *storm(void *arg)
+{
+	while (!__atomic_load_n(&storm_stop, __ATOMIC_RELAXED)) {
+		unsigned char *p = map_small_pages(MIB);
+
+		if (!p) {
+			__sync_fetch_and_add(&storm_bad, 1);
+			continue;
+		}
+		if (!touch_and_check(p, MIB))
+			__sync_fetch_and_add(&storm_bad, 1);
+		munmap(p, MIB);
+		__sync_fetch_and_add(&storm_rounds, 1);
+	}
+	return NULL;
+}
+
+static void storm_switch_unload(void)
+{
+	pthread_t t[2];
+	int i, err = 0;
+
+	for (i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, storm, NULL);
+	for (i = 0; i < 20 && !err; i++) {
+		zp_sleep_ms(50);
+		err = zp_write("pool/transparent", i % 2 ? "all" : "off");
+	}
+	tap_ok(!err, "mode switched 20 times under a two-thread fault storm");
+	zp_sleep_ms(100);
+	tap_ok(zp_mod_unload("zeropool") == 0, "zeropool unloads with the mode on, under the storm");
+	zp_sleep_ms(200);
+	__atomic_store_n(&storm_stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	tap_ok(storm_bad == 0 && storm_rounds > 0,
+	       "every storm fault saw zeros, none failed (%ld rounds, %ld bad)",
+	       (long)storm_rounds, (long)storm_bad);
+	tap_ok(!hooked(), "the hook is gone after unload");
+}
+
+int main(int argc, char **argv)
+{
+	tap_init(argv[0]);
+	zp_load_zeropool("max_pages=32768 high_watermark=16384 low_watermark=4096");
+	tap_ok(!hooked(), "mode off (default): vma_alloc_folio is not hooked");
+	tap_ok(zp_write("pool/transparent", "some") == -EINVAL,
+	       "an unknown mode is refused (EINVAL)");
+	zp_set("pool/transparent", "all");
+	tap_ok(hooked(), "mode all: the hook is in enabled_functions");
+	tap_ok(zp_wait_ge("pool/pages", 16000, 60000 * zp_slowdown()),
+	       "pool warm (16000 pages or more)");
+
+	zero_and_counters();
+	fork_cow();
+	huge_faults();
+	if (cgroup_setup()) {
+		memcg();
+		scope();
+	} else {
+		tap_skip("no cgroup v2 memory controller");
+	}
+	dry_pool();
+	zp_set("pool/transparent", "off");
+	tap_ok(!hooked(), "mode off again: the hook is removed");
+	zp_set("pool/transparent", "all");
+	storm_switch_unload();
+	rmdir(CG_DIR);
+	return tap_done();
+}
