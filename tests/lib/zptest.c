@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -364,4 +365,14 @@ uint64_t zp_minflt(void)
 	if (getrusage(RUSAGE_SELF, &ru))
 		tap_bail("getrusage: %s", strerror(errno));
 	return ru.ru_minflt;
+}
+
+void zp_run_on_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		tap_bail("sched_setaffinity(cpu%d)", cpu);
 }

@@ -70,6 +70,8 @@ bool zp_bytes_zero(const void *p, size_t len);
 uint64_t zp_minflt(void);
 
 void zp_sleep_ms(int ms);
+/* Pins the calling thread to @cpu or bails out. */
+void zp_run_on_cpu(int cpu);
 /*
  * How many times slower than a stock kernel in TCG this guest runs:
  * $ZP_SLOWDOWN (tests/run --debug-kernel sets it), 1 by default.  For

@@ -29,26 +29,16 @@ static int set_cpu1_online(int on)
 	return err ? -1 : 0;
 }
 
-static void run_on_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		tap_bail("sched_setaffinity(cpu%d)", cpu);
-}
-
 /* One fault on CPU 1: its cache takes a batch of the pool's pages. */
 static void fill_cpu1_cache(void)
 {
 	struct zp_map m;
 
-	run_on_cpu(1);
+	zp_run_on_cpu(1);
 	zp_map_open(&m, 1);
 	zp_map_write_all(&m, 1);
 	zp_map_close(&m);
-	run_on_cpu(0);
+	zp_run_on_cpu(0);
 }
 
 static unsigned long warnings(void)

@@ -26,16 +26,6 @@
 #define MPOL_F_NODE	(1 << 0)
 #define MPOL_F_ADDR	(1 << 1)
 
-static void run_on_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		tap_bail("sched_setaffinity(cpu%d)", cpu);
-}
-
 static long set_policy(int mode, unsigned long nodes)
 {
 	return syscall(SYS_set_mempolicy, mode, mode ? &nodes : NULL,
@@ -92,7 +82,7 @@ static void check(const char *what, int cpu, int mode, unsigned long nodes,
 	struct counts a, b;
 	int on;
 
-	run_on_cpu(cpu);
+	zp_run_on_cpu(cpu);
 	if (set_policy(mode, nodes))
 		tap_bail("set_mempolicy(%d)", mode);
 	snap(&a);
@@ -131,7 +121,7 @@ int main(int argc, char **argv)
 	check("MPOL_BIND node1 on cpu1", 1, MPOL_BIND, 2, 1, 1);
 	check("MPOL_BIND node1 on cpu0", 0, MPOL_BIND, 2, 1, -1);
 	check("MPOL_BIND node0 on cpu1", 1, MPOL_BIND, 1, 0, -1);
-	run_on_cpu(0);
+	zp_run_on_cpu(0);
 	if (!set_policy(MPOL_INTERLEAVE, 3)) {
 		struct counts a, b;
 
