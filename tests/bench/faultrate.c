@@ -17,10 +17,13 @@
  * otherwise: below it, every fault wakes the scrub thread, even a disabled
  * one, which then competes with the faulting threads for the CPUs.
  *
- * Rows (--rows; the default is the first six):
+ * Rows (--rows; the default is the first seven):
  *   anon-nomod      private anonymous mmap with MADV_NOHUGEPAGE (4 KiB
  *                   faults, as in Lameter's baseline), zeropool not loaded
  *   anon            the same with zeropool loaded (idle, scrubber off)
+ *   anon-transparent  anon with pool/transparent=all: the same unmodified
+ *                   anonymous faults served from the pool, filled
+ *                   beforehand, scrubber off during the timed part
  *   zeropool-warm   /dev/zeropool, the pool filled beforehand to more pages
  *                   than the run needs, scrubber off during the timed part
  *   zeropool-warm-fa16  zeropool-warm with pool/fault_around_pages=16: a
@@ -64,6 +67,7 @@
 enum row_id {
 	R_ANON_NOMOD,
 	R_ANON,
+	R_ANON_TP,
 	R_WARM,
 	R_WARM_FA,
 	R_COLD,
@@ -82,6 +86,7 @@ struct row {
 static const struct row rows[NR_ROWS] = {
 	[R_ANON_NOMOD] = { "anon-nomod", false, true },
 	[R_ANON] = { "anon", true, true },
+	[R_ANON_TP] = { "anon-transparent", true, true },
 	[R_WARM] = { "zeropool-warm", true, true },
 	[R_WARM_FA] = { "zeropool-warm-fa16", true, true },
 	[R_COLD] = { "zeropool-cold", true, true },
@@ -93,7 +98,7 @@ static const struct row rows[NR_ROWS] = {
 struct meas {
 	double wall, user, sys;
 	long minflt;
-	uint64_t hits, misses;		/* pool counters, pool rows */
+	uint64_t hits, misses;		/* pool counters, pool rows (transparent_*) */
 	uint64_t scrubd_switches;	/* scrub thread context switches */
 	uint64_t scrubd_ns;		/* and CPU time */
 };
@@ -319,17 +324,27 @@ static void run_pool_row(enum row_id r, int nthr, int cline, struct meas *m)
 	}
 	if (r == R_WARM_FA)
 		bench_set("pool/fault_around_pages", FAULT_AROUND);
-	zp_map_open(&zm, npages);
+	if (r == R_ANON_TP) {
+		bench_set("pool/transparent", "all");
+		zm.addr = map_anon(true);
+	} else {
+		zp_map_open(&zm, npages);
+	}
 	scrubd_read(&s0);
-	h0 = bench_get("pool/hits");
-	m0 = bench_get("pool/misses");
+	h0 = bench_get(r == R_ANON_TP ? "pool/transparent_pages" : "pool/hits");
+	m0 = bench_get(r == R_ANON_TP ? "pool/transparent_misses" : "pool/misses");
 	run_faults(zm.addr, nthr, cline, m);
-	m->hits = bench_get("pool/hits") - h0;
-	m->misses = bench_get("pool/misses") - m0;
+	m->hits = bench_get(r == R_ANON_TP ? "pool/transparent_pages" : "pool/hits") - h0;
+	m->misses = bench_get(r == R_ANON_TP ? "pool/transparent_misses" : "pool/misses") - m0;
 	scrubd_read(&s1);
 	m->scrubd_switches = s1.switches - s0.switches;
 	m->scrubd_ns = s1.ns - s0.ns;
-	zp_map_close(&zm);
+	if (r == R_ANON_TP) {
+		munmap(zm.addr, npages * PAGE);
+		bench_set("pool/transparent", "off");
+	} else {
+		zp_map_close(&zm);
+	}
 	if (r == R_WARM_FA)
 		bench_set("pool/fault_around_pages", "1");
 	if (r == R_LIVE)
@@ -343,6 +358,7 @@ static void run_one(enum row_id r, int nthr, int cline, struct meas *m)
 
 	memset(m, 0, sizeof(*m));
 	switch (r) {
+	case R_ANON_TP:
 	case R_WARM:
 	case R_WARM_FA:
 	case R_COLD:
@@ -693,9 +709,48 @@ static void report_target(enum row_id a, enum row_id b, int threads,
 	       ratio_picked(a, b, ti, ci, rate_wall));
 }
 
+/*
+ * Transparent mode's targets: anon-transparent / anon-nomod at least 0.9
+ * of shmem-prefault / anon-nomod at 1 line, at least 1.0 at 64 lines; the
+ * module loaded with the mode off (anon) within 2% of it unloaded.
+ */
+static void report_transparent(void)
+{
+	int ci1 = index_of(opt.clines, opt.nclines, 1);
+	int ci64 = index_of(opt.clines, opt.nclines, 64);
+	double tp, shm, off;
+	int ti;
+
+	if (!opt.want[R_ANON_TP] || !opt.want[R_ANON_NOMOD])
+		return;
+	for (ti = 0; ti < opt.nthreads; ti++) {
+		if (ci1 >= 0 && opt.want[R_SHMEM]) {
+			tp = ratio(R_ANON_TP, R_ANON_NOMOD, ti, ci1, rate_wall);
+			shm = ratio(R_SHMEM, R_ANON_NOMOD, ti, ci1, rate_wall);
+			printf("target anon-transparent / anon-nomod >= 0.9 x shmem-prefault / anon-nomod at 1 line, %d thread%s: %s (%.2f vs 0.9 x %.2f)\n",
+			       opt.threads[ti], opt.threads[ti] > 1 ? "s" : "",
+			       tp >= 0.9 * shm ? "met" : "not met", tp, shm);
+		}
+		if (ci64 >= 0) {
+			tp = ratio(R_ANON_TP, R_ANON_NOMOD, ti, ci64, rate_wall);
+			printf("target anon-transparent / anon-nomod >= 1.00 at 64 lines, %d thread%s: %s (%.2f)\n",
+			       opt.threads[ti], opt.threads[ti] > 1 ? "s" : "",
+			       tp >= 1.0 ? "met" : "not met", tp);
+		}
+		if (opt.want[R_ANON] && ci1 >= 0) {
+			off = ratio(R_ANON, R_ANON_NOMOD, ti, ci1, rate_wall);
+			printf("target anon (mode off) / anon-nomod within 2%% at 1 line, %d thread%s: %s (%.3f)\n",
+			       opt.threads[ti], opt.threads[ti] > 1 ? "s" : "",
+			       off >= 0.98 && off <= 1.02 ? "met" : "not met", off);
+		}
+	}
+}
+
 static void print_pool_summary(void)
 {
-	static const enum row_id pr[] = { R_WARM, R_WARM_FA, R_COLD, R_LIVE };
+	static const enum row_id pr[] = {
+		R_ANON_TP, R_WARM, R_WARM_FA, R_COLD, R_LIVE,
+	};
 	uint64_t hits, misses, sw, ns, faults, minflt;
 	unsigned int k;
 	int ti, ci, i, runs;
@@ -725,7 +780,7 @@ static void print_pool_summary(void)
 		       rows[r].name, runs, (unsigned long long)faults,
 		       (unsigned long long)minflt,
 		       (unsigned long long)hits, (unsigned long long)misses,
-		       r == R_WARM || r == R_WARM_FA ?
+		       r == R_WARM || r == R_WARM_FA || r == R_ANON_TP ?
 		       (misses ? "  ** the pool ran dry **" :
 			"  (pool never ran dry)") : "");
 		printf("#   scrub thread during them: %llu context switches, %.1f ms CPU%s\n",
@@ -801,7 +856,8 @@ static void run_round(int ti, int ci, int rep, const enum row_id *order,
 int main(int argc, char **argv)
 {
 	static const enum row_id round_order[] = {
-		R_ANON, R_WARM, R_SHMEM, R_WARM_FA, R_COLD, R_ANON_THP, R_LIVE,
+		R_ANON, R_ANON_TP, R_WARM, R_SHMEM, R_WARM_FA, R_COLD,
+		R_ANON_THP, R_LIVE,
 	};
 	enum row_id order[NR_ROWS];
 	int norder = 0, r, ti, ci, i, k;
@@ -868,6 +924,8 @@ int main(int argc, char **argv)
 	       "flt/cpu/s", "fault/wsec", opt.best ? "best/best" : "med/med");
 	print_ratios(R_WARM, R_ANON);
 	print_ratios(R_WARM, R_SHMEM);
+	print_ratios(R_ANON_TP, R_ANON_NOMOD);
+	print_ratios(R_SHMEM, R_ANON_NOMOD);
 	print_ratios(R_WARM_FA, R_ANON);
 	print_ratios(R_COLD, R_ANON);
 	print_ratios(R_ANON, R_ANON_NOMOD);
@@ -880,6 +938,7 @@ int main(int argc, char **argv)
 		report_target(R_WARM, R_ANON, opt.threads[ti], 64, 1.0);
 	printf("# the targets are per fault (a page each); with fault-around, pages made present:\n");
 	report_target(R_WARM_FA, R_ANON, 1, 1, 3.0);
+	report_transparent();
 
 	if (zp_mod_loaded("zeropool")) {
 		bench_set("scrub/enabled", "1");
