@@ -12,6 +12,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -384,7 +386,39 @@ static void scope(void)
 	       "a process inside it does (%llu)",
 	       (unsigned long long)(zp_get("pool/transparent_pages") - served));
 	zp_set("pool/transparent", "all");
-	zp_set("pool/transparent_cgroup", "");
+	zp_set("pool/transparent_cgroup", "\n");
+}
+
+/* zpctl run: the mode for one command only, restored after it. */
+static void zpctl_run(const char *self)
+{
+	char *copy = strdup(self), cmd[PATH_MAX * 3], mode[32] = "", cg[256] = "";
+	uint64_t served;
+	int st;
+
+	zp_set("pool/transparent", "off");
+	served = zp_get("pool/transparent_pages");
+	snprintf(cmd, sizeof(cmd), "%s/../zpctl run -- %s --touch 4",
+		 dirname(copy), self);
+	st = system(cmd);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	       "zpctl run -- CMD runs the command (status %#x)", st);
+	tap_ok(zp_get("pool/transparent_pages") - served >= 1000,
+	       "its faults were served from the pool (%llu)",
+	       (unsigned long long)(zp_get("pool/transparent_pages") - served));
+	tap_ok(!zp_read_str("pool/transparent", mode, sizeof(mode)) &&
+	       !strncmp(mode, "off", 3) &&
+	       !zp_read_str("pool/transparent_cgroup", cg, sizeof(cg)) &&
+	       (cg[0] == 0 || cg[0] == '\n'),
+	       "and the mode is off again after it, no cgroup set ('%s', '%s')",
+	       mode, cg);
+	zp_set("pool/transparent", "all");
+	snprintf(cmd, sizeof(cmd), "%s/../zpctl run -q -- true 2>/dev/null",
+		 dirname(strdup(self)));
+	st = system(cmd);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 1,
+	       "zpctl run refuses while the mode is all (exit 1)");
+	free(copy);
 }
 
 static void dry_pool(void)
@@ -447,6 +481,19 @@ static void storm_switch_unload(void)
 
 int main(int argc, char **argv)
 {
+	char self[PATH_MAX];
+	ssize_t n;
+
+	/* --touch MIB: the command zpctl_run() runs */
+	if (argc == 3 && !strcmp(argv[1], "--touch")) {
+		unsigned char *p = map_small_pages(atoi(argv[2]) * MIB);
+
+		return p && touch_and_check(p, atoi(argv[2]) * MIB) ? 0 : 1;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return 1;
+	self[n] = 0;
 	tap_init(argv[0]);
 	zp_load_zeropool("max_pages=32768 high_watermark=16384 low_watermark=4096");
 	tap_ok(!hooked(), "mode off (default): vma_alloc_folio is not hooked");
@@ -463,6 +510,7 @@ int main(int argc, char **argv)
 	if (cgroup_setup()) {
 		memcg();
 		scope();
+		zpctl_run(self);
 	} else {
 		tap_skip("no cgroup v2 memory controller");
 	}

@@ -18,6 +18,7 @@ static const struct {
 	{ "watch", cmd_watch, "the stats tree refreshed, with per-second rates" },
 	{ "set", cmd_set, "write a tunable of the stats tree" },
 	{ "ab", cmd_ab, "run a command with the modules unloaded (A) and loaded (B)" },
+	{ "run", cmd_run, "run a command with its anonymous faults served from the pool" },
 	{ "forks", cmd_forks, "ptshare's fork report" },
 	{ "bench", cmd_bench, "run the project's benchmarks" },
 };

@@ -181,6 +181,7 @@ char *zp_tunable_rel(const char *arg);
 int cmd_ab(int argc, char **argv);
 int cmd_forks(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* status.c, also used by watch and the tests */
 void zp_print_modules(FILE *f);
