@@ -198,18 +198,20 @@ void zp_user_put(struct zp_user *user)
 {
 	unsigned long flags;
 
-	bool last;
-
 	if (!user)
 		return;
-	/* Under the lock: a lookup never finds a record at zero references. */
+	/*
+	 * Under the lock: a lookup never finds a record at zero references,
+	 * and the removal of its directory is queued before a get that no
+	 * longer finds it can create the next one (which flushes the queue
+	 * first: the name must be free again).
+	 */
 	spin_lock_irqsave(&zp_users_lock, flags);
-	last = refcount_dec_and_test(&user->ref);
-	if (last)
+	if (refcount_dec_and_test(&user->ref)) {
 		hash_del(&user->hash);
-	spin_unlock_irqrestore(&zp_users_lock, flags);
-	if (last)
 		queue_work(zp_users_wq, &user->remove_work);
+	}
+	spin_unlock_irqrestore(&zp_users_lock, flags);
 }
 EXPORT_SYMBOL_GPL(zp_user_put);
 
