@@ -1,35 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Buffers by reference: their pages are pinned read-only for as long as
- * the segment lives, charged to the submitter's RLIMIT_MEMLOCK and to the
- * module's global cap, and unpinned when it completes.
+ * the segment lives, charged to the submitting user's RLIMIT_MEMLOCK and
+ * to the module's global cap, and unpinned when it completes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/err.h>
 #include <linux/mm.h>
-#include <linux/sched/mm.h>
+#include <linux/cred.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/user.h>
 
 #include "ps.h"
 
 /*
- * Pinned pages are charged to the submitter's mm->pinned_vm (VmPin in
- * /proc/PID/status) against RLIMIT_MEMLOCK, unless CAP_IPC_LOCK, as RDMA
- * does: an atomic counter, so neither SUBMIT nor the release that may run
- * in a consumer's context takes the producer's mmap_lock (which
- * account_locked_vm() would, twice per buffer).
+ * Pinned pages are charged to the submitting user's locked_vm against
+ * RLIMIT_MEMLOCK, unless CAP_IPC_LOCK, as io_uring charges its fixed
+ * buffers (__io_account_mem()): a ring outlives the process that submitted
+ * into it (a parent, a pipe or SCM_RIGHTS keeps it), so an mm's pinned_vm
+ * would let exited submitters leave any amount pinned.  The segment keeps
+ * a reference on the user_struct until the pages are unpinned.  Returns
+ * the user charged (NULL: not charged) or an ERR_PTR.
  */
-static int ps_charge_pinned(struct mm_struct *mm, unsigned long nr)
+static struct user_struct *ps_charge_user(unsigned long nr)
 {
-	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	unsigned long limit, cur, new;
+	struct user_struct *user;
 
-	if (atomic64_add_return(nr, &mm->pinned_vm) > limit &&
-	    !capable(CAP_IPC_LOCK)) {
-		atomic64_sub(nr, &mm->pinned_vm);
-		return -ENOMEM;
-	}
-	return 0;
+	if (capable(CAP_IPC_LOCK))
+		return NULL;
+	limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	user = current_user();
+	cur = atomic_long_read(&user->locked_vm);
+	do {
+		new = cur + nr;
+		if (new > limit)
+			return ERR_PTR(-ENOMEM);
+	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, new));
+	return get_uid(user);
+}
+
+/*
+ * Any context: atomic_long_sub() and free_uid() (which takes its lock
+ * with interrupts off) are safe wherever the last segment reference goes.
+ */
+static void ps_uncharge_user(struct user_struct *user, unsigned long nr)
+{
+	if (!user)
+		return;
+	atomic_long_sub(nr, &user->locked_vm);
+	free_uid(user);
 }
 
 /*
@@ -72,13 +94,14 @@ int ps_seg_pin(struct ps_seg *seg, u64 addr, unsigned int nr)
 	pinned = nr - zeros;
 	atomic64_sub(zeros, &ps_stats.pages_pinned);
 	if (pinned) {
-		ret = ps_charge_pinned(current->mm, pinned);
-		if (ret) {
+		struct user_struct *user = ps_charge_user(pinned);
+
+		if (IS_ERR(user)) {
 			atomic64_inc(&ps_stats.memlock_refusals);
+			ret = PTR_ERR(user);
 			goto out_unpin;
 		}
-		seg->mm = current->mm;
-		mmgrab(seg->mm);
+		seg->locked_user = user;
 	} else {
 		seg->flags |= PS_SEG_ZERO;
 		atomic64_inc(&ps_stats.zero_segments);
@@ -114,8 +137,5 @@ void ps_seg_unpin(struct ps_seg *seg)
 	}
 	if (seg->nr_pinned)
 		atomic64_sub(seg->nr_pinned, &ps_stats.pages_pinned);
-	if (seg->mm) {
-		atomic64_sub(seg->nr_pinned, &seg->mm->pinned_vm);
-		mmdrop(seg->mm);
-	}
+	ps_uncharge_user(seg->locked_user, seg->nr_pinned);
 }

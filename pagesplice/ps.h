@@ -72,7 +72,8 @@ struct ps_seg {
 	unsigned int nr_pages;
 	unsigned long nr_pinned;	/* pin.c: pages[] entries holding a pin */
 	unsigned long charged_copy;	/* copy.c: pages counted in pages_copied */
-	struct mm_struct *mm;		/* pin.c: charged pinned_vm, or NULL */
+	/* pin.c: charged locked_vm (holds a reference), or NULL */
+	struct user_struct *locked_user;
 	/* NULL: the shared zero page, which holds no pin */
 	struct page *pages[];
 };

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What one user may hold through pagesplice: pins charged to the user's
+ * RLIMIT_MEMLOCK (user->locked_vm) for as long as they live, so processes
+ * that submit into a ring they don't own and exit can't leave more pinned
+ * than one limit; the per-user limits under the global caps, so one user
+ * filling its share leaves room for the others; and the error of a SUBMIT
+ * that failed part-way, reported by the next SUBMIT as the ABI says.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../lib/psring.h"
+#include "../lib/zptest.h"
+
+#define PS "pagesplice/"
+#define UID_A 65534
+#define UID_B 65533
+
+static long pg;
+
+static void *map(size_t len)
+{
+	void *p = psr_map(len);
+
+	if (!p)
+		tap_bail("mmap: %s", strerror(errno));
+	return p;
+}
+
+/* What a child does as another user: SUBMIT results as an exit code. */
+enum what { PIN, COPY, ZERO };
+
+/*
+ * Forks a child that becomes @uid with RLIMIT_MEMLOCK @memlock, submits
+ * @nr buffers of @pages pages (by reference, copied, or never-written
+ * zero pages) into @fd, and exits.  Returns how many were queued, or
+ * 100 + the errno of the first refused one.
+ */
+static int as_user(int fd, unsigned int uid, size_t memlock, enum what what,
+		   int nr, int pages)
+{
+	int st, i, ret;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		tap_bail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		struct rlimit rl = { memlock, memlock };
+		size_t len = pages * pg;
+		unsigned char *a = map(len * nr);
+
+		if (what == ZERO) {
+			/*
+			 * never written: the R/O pin's read fault maps the
+			 * 4 KiB zero page, not a huge one
+			 */
+			if (madvise(a, len * nr, MADV_NOHUGEPAGE))
+				_exit(99);
+		} else {
+			memset(a, 0x33, len * nr);
+		}
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgid(uid) ||
+		    setuid(uid))
+			_exit(98);
+		for (i = 0; i < nr; i++) {
+			ret = psr_submit(fd, a + i * len, len, i,
+					 what == COPY ? 0 :
+					 PAGESPLICE_SUBMIT_NOCOPY, NULL);
+			if (ret)
+				_exit(100 - ret);
+		}
+		_exit(i);
+	}
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Reads and reaps everything queued, so every pin and charge goes. */
+static void drain(int fd)
+{
+	struct pagesplice_completion c[64];
+	struct pagesplice_info info;
+	static char sink[1 << 20];
+
+	while (!psr_info(fd, &info) && info.queued_bytes)
+		if (read(fd, sink, sizeof(sink)) <= 0)
+			break;
+	while (psr_reap(fd, c, 64, 0) > 0)
+		;
+}
+
+/*
+ * Eight processes of one user, each with RLIMIT_MEMLOCK 64 KiB, submit
+ * 64 KiB into the parent's ring and exit: the pins outlive them, and all
+ * of them together stay under the one limit of their user.
+ */
+static void test_memlock_outlives_submitter(void)
+{
+	int fd = psr_open(0), queued = 0, refused = 0, i, r;
+	uint64_t ref0 = zp_get(PS "memlock_refusals");
+
+	for (i = 0; i < 8; i++) {
+		r = as_user(fd, UID_A, 64 << 10, PIN, 1, 16);
+		queued += r == 1;
+		refused += r == 100 + ENOMEM;
+	}
+	tap_ok(queued == 1 && refused == 7,
+	       "limits: 8 exited submitters of one user with memlock 64 KiB: 1 queued, 7 ENOMEM (%d, %d)",
+	       queued, refused);
+	tap_ok(zp_get(PS "pages_pinned") <= 16,
+	       "limits: at most the user's 16 pages of memlock stay pinned (%llu)",
+	       (unsigned long long)zp_get(PS "pages_pinned"));
+	tap_ok(zp_get(PS "memlock_refusals") - ref0 == 7,
+	       "limits: the memlock refusals are counted");
+	drain(fd);
+	r = as_user(fd, UID_A, 64 << 10, PIN, 1, 16);
+	tap_ok(r == 1,
+	       "limits: once the ring is read, the pins are uncharged: the user submits again (%d)",
+	       r);
+	drain(fd);
+	tap_ok(as_user(fd, UID_A, 64 << 10, PIN, 1, 17) == 100 + ENOMEM,
+	       "limits: one buffer over the user's memlock gives ENOMEM");
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	tap_init("t_ps_limits");
+	pg = sysconf(_SC_PAGESIZE);
+	zp_load_on_zeropool("pagesplice", "pagesplice");
+
+	test_memlock_outlives_submitter();
+
+	tap_ok(zp_get(PS "pages_pinned") == 0 &&
+	       zp_get(PS "pages_copied") == 0 && zp_get(PS "rings") == 0,
+	       "limits: no pages pinned and no ring left");
+	zp_unload_quiet("pagesplice");
+	zp_unload_quiet("zeropool");
+	return tap_done();
+}
