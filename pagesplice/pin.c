@@ -2,7 +2,7 @@
 /*
  * Buffers by reference: their pages are pinned read-only for as long as
  * the segment lives, charged to the submitting user's RLIMIT_MEMLOCK and
- * to the module's global cap, and unpinned when it completes.
+ * to the module's page caps (cap.c), and unpinned when it completes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -64,24 +64,35 @@ static void ps_uncharge_user(struct user_struct *user, unsigned long nr)
  * a COW mapping into a fresh page (allocating what seed 000 says should
  * stay free), and the pins are bounded by memlock and by the ring anyway.
  */
-int ps_seg_pin(struct ps_seg *seg, u64 addr, unsigned int nr)
+/*
+ * Unpins what ps_pin_pages() left in seg->pages: @pinned of its nr_pages
+ * entries (the others are NULL, zero pages).
+ */
+static void ps_unpin_pages(struct ps_seg *seg, unsigned long pinned)
 {
-	unsigned long pinned, zeros = 0;
 	unsigned int i;
-	int got, ret;
 
-	if (atomic64_add_return(nr, &ps_stats.pages_pinned) >
-	    READ_ONCE(ps_max_pinned_pages)) {
-		atomic64_inc(&ps_stats.cap_refusals);
-		ret = -ENOBUFS;
-		goto out_uncap;
+	if (pinned == seg->nr_pages) {
+		/* batched per folio: one atomic per THP, not per page */
+		unpin_user_pages(seg->pages, seg->nr_pages);
+		return;
 	}
+	for (i = 0; i < seg->nr_pages; i++)
+		if (seg->pages[i])
+			unpin_user_page(seg->pages[i]);
+}
+
+/* Pins @nr pages at @addr; returns how many were zero pages, or -errno. */
+static int ps_pin_pages(struct ps_seg *seg, u64 addr, unsigned int nr)
+{
+	unsigned int i, zeros = 0;
+	int got;
+
 	got = pin_user_pages_fast(addr & PAGE_MASK, nr, 0, seg->pages);
 	if (got != nr) {
 		if (got > 0)
 			unpin_user_pages(seg->pages, got);
-		ret = got < 0 ? got : -EFAULT;
-		goto out_uncap;
+		return got < 0 ? got : -EFAULT;
 	}
 	for (i = 0; i < nr; i++) {
 		if (is_zero_pfn(page_to_pfn(seg->pages[i]))) {
@@ -91,51 +102,77 @@ int ps_seg_pin(struct ps_seg *seg, u64 addr, unsigned int nr)
 		}
 	}
 	seg->nr_pages = nr;
-	pinned = nr - zeros;
-	atomic64_sub(zeros, &ps_stats.pages_pinned);
-	if (pinned) {
-		struct user_struct *user = ps_charge_user(pinned);
+	return zeros;
+}
 
-		if (IS_ERR(user)) {
-			atomic64_inc(&ps_stats.memlock_refusals);
-			ret = PTR_ERR(user);
+/*
+ * A buffer of zero pages holds no pin but its page array and the room it
+ * takes in consumers: it is bounded like the others, in pages_zero.
+ */
+static int ps_seg_zero(struct ps_seg *seg, unsigned int nr)
+{
+	int ret = ps_charge_pages(seg, &ps_stats.pages_zero, ZP_USER_PS_ZERO,
+				  READ_ONCE(ps_user_max_zero_pages), nr);
+
+	if (ret)
+		return ret;
+	seg->charged_zero = nr;
+	seg->flags |= PS_SEG_ZERO;
+	atomic64_inc(&ps_stats.zero_segments);
+	return 0;
+}
+
+int ps_seg_pin(struct ps_seg *seg, u64 addr, unsigned int nr)
+{
+	struct user_struct *user;
+	unsigned long pinned;
+	int ret;
+
+	ret = ps_pin_pages(seg, addr, nr);
+	if (ret < 0)
+		return ret;
+	pinned = nr - ret;
+	if (!pinned) {
+		ret = ps_seg_zero(seg, nr);
+		if (ret)
 			goto out_unpin;
-		}
-		seg->locked_user = user;
-	} else {
-		seg->flags |= PS_SEG_ZERO;
-		atomic64_inc(&ps_stats.zero_segments);
+		goto out_queued;
 	}
+	ret = ps_charge_pages(seg, &ps_stats.pages_pinned, ZP_USER_PS_PINNED,
+			      READ_ONCE(ps_user_max_pinned_pages), pinned);
+	if (ret)
+		goto out_unpin;
+	user = ps_charge_user(pinned);
+	if (IS_ERR(user)) {
+		atomic64_inc(&ps_stats.memlock_refusals);
+		ret = PTR_ERR(user);
+		goto out_uncap;
+	}
+	seg->locked_user = user;
 	seg->nr_pinned = pinned;
+out_queued:
 	atomic64_add(seg->len, &ps_stats.bytes_by_reference);
 	return 0;
 
-out_unpin:
-	for (i = 0; i < nr; i++)
-		if (seg->pages[i])
-			unpin_user_page(seg->pages[i]);
-	seg->nr_pages = 0;
-	atomic64_sub(pinned, &ps_stats.pages_pinned);
-	return ret;
 out_uncap:
-	atomic64_sub(nr, &ps_stats.pages_pinned);
+	ps_uncharge_pages(seg, &ps_stats.pages_pinned, ZP_USER_PS_PINNED,
+			  pinned);
+out_unpin:
+	ps_unpin_pages(seg, pinned);
+	seg->nr_pages = 0;
 	return ret;
 }
 
 /* Unpins what ps_seg_pin() pinned and gives back its charges. */
 void ps_seg_unpin(struct ps_seg *seg)
 {
-	unsigned int i;
-
-	if (seg->nr_pinned == seg->nr_pages) {
-		/* batched per folio: one atomic per THP, not per page */
-		unpin_user_pages(seg->pages, seg->nr_pages);
-	} else {
-		for (i = 0; i < seg->nr_pages; i++)
-			if (seg->pages[i])
-				unpin_user_page(seg->pages[i]);
+	ps_unpin_pages(seg, seg->nr_pinned);
+	if (seg->nr_pinned) {
+		ps_uncharge_pages(seg, &ps_stats.pages_pinned,
+				  ZP_USER_PS_PINNED, seg->nr_pinned);
+		ps_uncharge_user(seg->locked_user, seg->nr_pinned);
 	}
-	if (seg->nr_pinned)
-		atomic64_sub(seg->nr_pinned, &ps_stats.pages_pinned);
-	ps_uncharge_user(seg->locked_user, seg->nr_pinned);
+	if (seg->charged_zero)
+		ps_uncharge_pages(seg, &ps_stats.pages_zero, ZP_USER_PS_ZERO,
+				  seg->charged_zero);
 }

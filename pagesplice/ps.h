@@ -19,6 +19,7 @@
  *   forward.c, splice.c, read.c -> queue.c (splice.c also segment.c)
  *   queue.c     -> segment.c, completion.c
  *   segment.c   -> pin.c, copy.c, completion.c, ring_ref.c
+ *   pin.c, copy.c -> cap.c
  *   completion.c -> notify.c
  *
  * queue.c's consumer loop calls back into forward.c, splice.c and read.c
@@ -40,6 +41,7 @@
 #include <linux/wait.h>
 
 #include <uapi/pagesplice.h>
+#include <zeropool/users.h>
 
 /* A completion record: written by completion.c alone. */
 struct ps_cqe {
@@ -61,6 +63,7 @@ struct ps_seg {
 
 	/* segment.c */
 	struct ps_ring *owner;		/* holds a ring reference */
+	struct zp_user *user;		/* the submitter's, holds a reference */
 	struct ps_cqe *cqe;		/* NULL once posted (copied at submit) */
 	refcount_t refs;		/* queue + one per pipe_buffer */
 	bool error;			/* WRITE_ONCE: dropped undelivered */
@@ -72,6 +75,7 @@ struct ps_seg {
 	unsigned int nr_pages;
 	unsigned long nr_pinned;	/* pin.c: pages[] entries holding a pin */
 	unsigned long charged_copy;	/* copy.c: pages counted in pages_copied */
+	unsigned long charged_zero;	/* pin.c: pages counted in pages_zero */
 	/* pin.c: charged locked_vm (holds a reference), or NULL */
 	struct user_struct *locked_user;
 	/* NULL: the shared zero page, which holds no pin */
@@ -112,6 +116,10 @@ extern u64 ps_copy_threshold;
 extern u64 ps_ring_max_bufs;
 extern u64 ps_ring_max_bytes;
 extern u64 ps_max_pinned_pages;
+/* Per user, under the global cap; 0: only the global cap. */
+extern u64 ps_user_max_pinned_pages;
+extern u64 ps_user_max_copied_pages;
+extern u64 ps_user_max_zero_pages;
 
 struct ps_stats {
 	atomic64_t rings;		/* open now */
@@ -121,10 +129,12 @@ struct ps_stats {
 	atomic64_t zero_segments;
 	atomic64_t pages_pinned;	/* now */
 	atomic64_t pages_copied;	/* now: ring-owned copies */
+	atomic64_t pages_zero;		/* now: pages of zero segments */
 	atomic64_t completions;		/* buffers */
 	atomic64_t ring_full;
 	atomic64_t memlock_refusals;
 	atomic64_t cap_refusals;
+	atomic64_t user_cap_refusals;
 	atomic64_t bytes_forwarded;
 	atomic64_t splice_bufs;
 };
@@ -186,6 +196,13 @@ struct ps_cqe *ps_seg_take_cqe(struct ps_seg *seg);
 /* pin.c */
 int ps_seg_pin(struct ps_seg *seg, u64 addr, unsigned int nr);
 void ps_seg_unpin(struct ps_seg *seg);
+
+/* pin.c, copy.c: a page cap, global and per user */
+int ps_charge_pages(struct ps_seg *seg, atomic64_t *global,
+		    enum zp_user_counter counter, u64 user_limit,
+		    unsigned long nr);
+void ps_uncharge_pages(struct ps_seg *seg, atomic64_t *global,
+		       enum zp_user_counter counter, unsigned long nr);
 
 /* copy.c */
 int ps_seg_copy(struct ps_seg *seg, u64 addr, unsigned int nr);

@@ -35,6 +35,16 @@ static void *map(size_t len)
 	return p;
 }
 
+/* A counter of users/<uid>/; 0 when the user holds nothing (no record). */
+static uint64_t user_count(unsigned int uid, const char *name)
+{
+	char rel[128];
+	uint64_t v;
+
+	snprintf(rel, sizeof(rel), "users/%u/%s", uid, name);
+	return zp_read_u64(rel, &v) ? 0 : v;
+}
+
 /* What a child does as another user: SUBMIT results as an exit code. */
 enum what { PIN, COPY, ZERO };
 
@@ -131,6 +141,69 @@ static void test_memlock_outlives_submitter(void)
 	close(fd);
 }
 
+/*
+ * User A fills its per-user limit of @tunable; user B still submits, and
+ * A's pages show in users/<A>/@counter while queued.
+ */
+static void user_limit(const char *tunable, const char *counter,
+		       enum what what, int pages, const char *name)
+{
+	int fd = psr_open(0), a, b, a2;
+	uint64_t held;
+
+	zp_set(tunable, "16");
+	a = as_user(fd, UID_A, 64 << 20, what, 16 / pages, pages);
+	held = user_count(UID_A, counter);
+	a2 = as_user(fd, UID_A, 64 << 20, what, 1, pages);
+	b = as_user(fd, UID_B, 64 << 20, what, 16 / pages, pages);
+	tap_ok(a == 16 / pages && held == 16,
+	       "limits: %s: user A queues its 16 pages, counted in users/%u/%s (%d, %llu)",
+	       name, UID_A, counter, a, (unsigned long long)held);
+	tap_ok(a2 == 100 + ENOBUFS,
+	       "limits: %s: user A over %s gets ENOBUFS (%d)", name, tunable, a2);
+	tap_ok(b == 16 / pages,
+	       "limits: %s: user B still queues its 16 pages (%d)", name, b);
+	drain(fd);
+	close(fd);
+	tap_ok(user_count(UID_A, counter) == 0 &&
+	       user_count(UID_B, counter) == 0,
+	       "limits: %s: nothing charged to either user once read", name);
+	zp_set(tunable, "0");
+}
+
+static void test_user_limits(void)
+{
+	uint64_t ucap0 = zp_get(PS "user_cap_refusals");
+
+	tap_ok(zp_write(PS "user_max_pinned_pages", "x") == -EINVAL &&
+	       zp_write(PS "user_max_copied_pages", "-1") == -EINVAL &&
+	       zp_write(PS "user_max_zero_pages", "1073741825") == -EINVAL,
+	       "limits: per-user tunables refuse nonsense with EINVAL");
+	user_limit(PS "user_max_pinned_pages", "pagesplice_pinned_pages",
+		   PIN, 8, "pinned");
+	user_limit(PS "user_max_copied_pages", "pagesplice_copied_pages",
+		   COPY, 1, "copied");
+	user_limit(PS "user_max_zero_pages", "pagesplice_zero_pages",
+		   ZERO, 8, "zero segments");
+	tap_ok(zp_get(PS "user_cap_refusals") - ucap0 == 3,
+	       "limits: per-user refusals counted in user_cap_refusals");
+}
+
+/* The global cap bounds zero segments too, not only pinned and copies. */
+static void test_zero_global(void)
+{
+	int fd = psr_open(0);
+	int r;
+
+	zp_set(PS "max_pinned_pages", "8");
+	r = as_user(fd, UID_A, 64 << 20, ZERO, 1, 16);
+	tap_ok(r == 100 + ENOBUFS,
+	       "limits: a 16-page zero segment over a global cap of 8 gives ENOBUFS (%d)",
+	       r);
+	zp_set(PS "max_pinned_pages", "262144");
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	tap_init("t_ps_limits");
@@ -138,6 +211,8 @@ int main(int argc, char **argv)
 	zp_load_on_zeropool("pagesplice", "pagesplice");
 
 	test_memlock_outlives_submitter();
+	test_user_limits();
+	test_zero_global();
 
 	tap_ok(zp_get(PS "pages_pinned") == 0 &&
 	       zp_get(PS "pages_copied") == 0 && zp_get(PS "rings") == 0,
