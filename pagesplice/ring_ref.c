@@ -12,7 +12,7 @@
 
 struct ps_ring *ps_ring_alloc(void)
 {
-	struct ps_ring *ring = kzalloc(sizeof(*ring), GFP_KERNEL);
+	struct ps_ring *ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT);
 
 	if (!ring)
 		return NULL;

@@ -35,7 +35,12 @@ struct ps_seg *ps_seg_from_user(struct ps_ring *ring, u64 addr, size_t len,
 	cqe = ps_cqe_alloc();
 	if (!cqe)
 		goto out;
-	seg = kvzalloc(struct_size(seg, pages, nr), GFP_KERNEL);
+	/*
+	 * Userspace decides how many segments live and for how long: they,
+	 * like rings, records and pipe references, are charged to the
+	 * caller's memory cgroup.
+	 */
+	seg = kvzalloc(struct_size(seg, pages, nr), GFP_KERNEL_ACCOUNT);
 	if (!seg)
 		goto out_free_cqe;
 	seg->len = len;
