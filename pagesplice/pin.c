@@ -12,6 +12,7 @@
 #include <linux/cred.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
+#include <linux/string.h>
 
 #include "ps.h"
 
@@ -60,9 +61,14 @@ static void ps_uncharge_user(struct user_struct *user, unsigned long nr)
  * (which is what keeps a later fork() from diverting the data).  Pages
  * that are the shared zero page are let go at once and read as zeroes.
  *
- * Not FOLL_LONGTERM: since 6.2 a long-term R/O pin breaks the zero page of
- * a COW mapping into a fresh page (allocating what seed 000 says should
- * stay free), and the pins are bounded by memlock and by the ring anyway.
+ * Userspace holds these pins for as long as it likes (a ring that is
+ * never read), so they are long-term: pages that FOLL_LONGTERM would
+ * migrate (ZONE_MOVABLE, CMA, isolated for offlining) or refuse (fsdax and
+ * other ZONE_DEVICE memory) are pinned again with it.  Not FOLL_LONGTERM
+ * on the whole buffer at once: since 6.2 a long-term R/O pin breaks the
+ * zero page of a COW mapping into a fresh page, allocating what a zero
+ * segment should leave free; the first, short-term pass finds the zero
+ * pages, and only runs of other pages are pinned long-term.
  */
 /*
  * Unpins what ps_pin_pages() left in seg->pages: @pinned of its nr_pages
@@ -105,6 +111,77 @@ static int ps_pin_pages(struct ps_seg *seg, u64 addr, unsigned int nr)
 	return zeros;
 }
 
+/* Would FOLL_LONGTERM have migrated or refused this page? */
+static bool ps_page_needs_longterm(struct page *page)
+{
+	return is_zone_device_page(page) ||
+	       !folio_is_longterm_pinnable(page_folio(page));
+}
+
+/*
+ * Pins pages[@first, @end) again with FOLL_LONGTERM if any of them needs
+ * it.  On failure the run is left unpinned (NULL); the pages of 6.1's
+ * long-term pin that are the zero page (the buffer changed meanwhile) are
+ * let go and counted in *@zeros.
+ */
+static int ps_repin_run(struct ps_seg *seg, u64 addr, unsigned int first,
+			unsigned int end, unsigned int *zeros)
+{
+	unsigned long start = (addr & PAGE_MASK) + first * PAGE_SIZE;
+	unsigned int i, nr = end - first;
+	int got;
+
+	for (i = first; i < end; i++)
+		if (ps_page_needs_longterm(seg->pages[i]))
+			break;
+	if (i == end)
+		return 0;
+	unpin_user_pages(&seg->pages[first], nr);
+	got = pin_user_pages_fast(start, nr, FOLL_LONGTERM, &seg->pages[first]);
+	if (got != nr) {
+		if (got > 0)
+			unpin_user_pages(&seg->pages[first], got);
+		memset(&seg->pages[first], 0, nr * sizeof(seg->pages[0]));
+		return got < 0 ? got : -EFAULT;
+	}
+	for (i = first; i < end; i++) {
+		if (is_zero_pfn(page_to_pfn(seg->pages[i]))) {
+			unpin_user_page(seg->pages[i]);
+			seg->pages[i] = NULL;
+			(*zeros)++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Makes the pins of ps_pin_pages() long-term, run of non-zero pages by
+ * run; returns the zero-page count, updated, or -errno (and nothing
+ * pinned).
+ */
+static int ps_pin_longterm(struct ps_seg *seg, u64 addr, int zeros)
+{
+	unsigned int i = 0, end, z = zeros;
+	int ret;
+
+	while (i < seg->nr_pages) {
+		if (!seg->pages[i]) {
+			i++;
+			continue;
+		}
+		for (end = i; end < seg->nr_pages && seg->pages[end]; end++)
+			;
+		ret = ps_repin_run(seg, addr, i, end, &z);
+		if (ret) {
+			ps_unpin_pages(seg, 0);
+			seg->nr_pages = 0;
+			return ret;
+		}
+		i = end;
+	}
+	return z;
+}
+
 /*
  * A buffer of zero pages holds no pin but its page array and the room it
  * takes in consumers: it is bounded like the others, in pages_zero.
@@ -129,6 +206,8 @@ int ps_seg_pin(struct ps_seg *seg, u64 addr, unsigned int nr)
 	int ret;
 
 	ret = ps_pin_pages(seg, addr, nr);
+	if (ret >= 0)
+		ret = ps_pin_longterm(seg, addr, ret);
 	if (ret < 0)
 		return ret;
 	pinned = nr - ret;
