@@ -83,7 +83,7 @@ struct ps_seg {
 };
 
 struct ps_ring {
-	spinlock_t lock;		/* protects everything up to 'eventfd' */
+	spinlock_t lock;		/* protects everything up to 'submit_error' */
 
 	/* queue.c: the segment FIFO and what comes in */
 	struct list_head queue;		/* ps_seg, FIFO */
@@ -101,6 +101,9 @@ struct ps_ring {
 
 	/* notify.c */
 	struct eventfd_ctx *eventfd;	/* signalled per completion, or NULL */
+
+	/* submit.c: a partial SUBMIT's error, for the next SUBMIT, or 0 */
+	int submit_error;
 
 	/*
 	 * queue.c's consumer loop: serialises consumers, so a queued

@@ -204,6 +204,44 @@ static void test_zero_global(void)
 	close(fd);
 }
 
+/* Buffer 1 of 2 fails: 1 is returned, the next SUBMIT gives the error. */
+static void test_partial_submit(void)
+{
+	unsigned char *a = map(4 * pg);
+	struct pagesplice_buf b[2] = {
+		{ .addr = (uintptr_t)a, .len = 100 },
+		{ .addr = (uintptr_t)a, .len = 0 },
+	};
+	int fd = psr_open(0), r1, r2, r3;
+	struct pagesplice_info info;
+
+	memset(a, 1, 4 * pg);
+	r1 = psr_submitv(fd, b, 2, 0);
+	r2 = psr_submitv(fd, b, 1, 0);
+	psr_info(fd, &info);
+	r3 = psr_submitv(fd, b, 1, 0);
+	tap_ok(r1 == 1, "partial: a vector whose buffer 1 is bad returns 1 (%d)",
+	       r1);
+	tap_ok(r2 == -EINVAL,
+	       "partial: the next SUBMIT reports buffer 1's error, EINVAL (%d)",
+	       r2);
+	tap_ok(info.queued_bufs == 1,
+	       "partial: that SUBMIT queued nothing (%u queued)",
+	       info.queued_bufs);
+	tap_ok(r3 == 1, "partial: the error is reported once (%d)", r3);
+
+	/* a whole failure is the call's own: nothing left for the next */
+	b[0].len = 0;
+	r1 = psr_submitv(fd, b, 1, 0);
+	b[0].len = 100;
+	r2 = psr_submitv(fd, b, 1, 0);
+	tap_ok(r1 == -EINVAL && r2 == 1,
+	       "partial: a SUBMIT failing at buffer 0 returns its error and records none (%d, %d)",
+	       r1, r2);
+	close(fd);
+	munmap(a, 4 * pg);
+}
+
 int main(int argc, char **argv)
 {
 	tap_init("t_ps_limits");
@@ -211,6 +249,7 @@ int main(int argc, char **argv)
 	zp_load_on_zeropool("pagesplice", "pagesplice");
 
 	test_memlock_outlives_submitter();
+	test_partial_submit();
 	test_user_limits();
 	test_zero_global();
 
