@@ -112,6 +112,13 @@ struct ps_ring {
 	struct mutex consumer_mutex;
 	wait_queue_head_t wq;		/* data, room, completions, shutdown */
 	struct kref ref;		/* ring_ref.c: the file + one per owned segment */
+	/*
+	 * ring_ref.c: the opener's zp_user record, held for the ring's life
+	 * so that a producer whose queue drains doesn't drop the record (and
+	 * its sysfs directory) and create it again with every buffer; each
+	 * segment holds its submitter's own reference, which it charges.
+	 */
+	struct zp_user *opener;
 };
 
 /* Tunables (sysfs.c); read with READ_ONCE, written by the stats tree. */

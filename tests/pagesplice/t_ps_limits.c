@@ -242,6 +242,37 @@ static void test_partial_submit(void)
 	munmap(a, 4 * pg);
 }
 
+/*
+ * A producer whose queue drains after every buffer: the ring keeps its
+ * opener's record, so the record (a sysfs directory) is not dropped and
+ * made again per buffer, which raced with its own removal (EEXIST from
+ * sysfs, ENOMEM from SUBMIT).
+ */
+static void test_record_kept(void)
+{
+	unsigned char *a = map(pg), out[64];
+	struct pagesplice_completion c;
+	int fd = psr_open(0), i, bad = 0;
+	char rel[64];
+	uint64_t v;
+
+	memset(a, 3, pg);
+	for (i = 0; i < 5000; i++) {
+		if (psr_submit(fd, a, 64, i, 0, NULL) ||
+		    psr_read_full(fd, out, 64) != 64 ||
+		    psr_reap(fd, &c, 1, 0) != 1)
+			bad++;
+	}
+	snprintf(rel, sizeof(rel), "users/%u/pagesplice_copied_pages",
+		 getuid());
+	tap_ok(!bad, "record: 5000 buffers, each read and reaped before the next, all queued (%d failed)",
+	       bad);
+	tap_ok(!zp_read_u64(rel, &v) && v == 0,
+	       "record: the opener's users/<uid>/ stays while the ring is open, holding nothing");
+	close(fd);
+	munmap(a, pg);
+}
+
 int main(int argc, char **argv)
 {
 	tap_init("t_ps_limits");
@@ -250,6 +281,7 @@ int main(int argc, char **argv)
 
 	test_memlock_outlives_submitter();
 	test_partial_submit();
+	test_record_kept();
 	test_user_limits();
 	test_zero_global();
 
