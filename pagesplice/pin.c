@@ -56,21 +56,6 @@ static void ps_uncharge_user(struct user_struct *user, unsigned long nr)
 }
 
 /*
- * Pins read-only: FOLL_PIN without FOLL_WRITE, so a lent page is never
- * written and an anonymous page is unshared from any COW sibling first
- * (which is what keeps a later fork() from diverting the data).  Pages
- * that are the shared zero page are let go at once and read as zeroes.
- *
- * Userspace holds these pins for as long as it likes (a ring that is
- * never read), so they are long-term: pages that FOLL_LONGTERM would
- * migrate (ZONE_MOVABLE, CMA, isolated for offlining) or refuse (fsdax and
- * other ZONE_DEVICE memory) are pinned again with it.  Not FOLL_LONGTERM
- * on the whole buffer at once: since 6.2 a long-term R/O pin breaks the
- * zero page of a COW mapping into a fresh page, allocating what a zero
- * segment should leave free; the first, short-term pass finds the zero
- * pages, and only runs of other pages are pinned long-term.
- */
-/*
  * Unpins what ps_pin_pages() left in seg->pages: @pinned of its nr_pages
  * entries (the others are NULL, zero pages).
  */
@@ -88,26 +73,41 @@ static void ps_unpin_pages(struct ps_seg *seg, unsigned long pinned)
 			unpin_user_page(seg->pages[i]);
 }
 
-/* Pins @nr pages at @addr; returns how many were zero pages, or -errno. */
-static int ps_pin_pages(struct ps_seg *seg, u64 addr, unsigned int nr)
+/*
+ * Pins @nr pages from @start into @pages with @gup_flags and lets the zero
+ * pages among them go (NULL); returns how many those were, or -errno with
+ * nothing pinned and @pages NULL.
+ */
+static int ps_pin_range(struct page **pages, unsigned long start,
+			unsigned int nr, unsigned int gup_flags)
 {
 	unsigned int i, zeros = 0;
 	int got;
 
-	got = pin_user_pages_fast(addr & PAGE_MASK, nr, 0, seg->pages);
+	got = pin_user_pages_fast(start, nr, gup_flags, pages);
 	if (got != nr) {
 		if (got > 0)
-			unpin_user_pages(seg->pages, got);
+			unpin_user_pages(pages, got);
+		memset(pages, 0, nr * sizeof(*pages));
 		return got < 0 ? got : -EFAULT;
 	}
 	for (i = 0; i < nr; i++) {
-		if (is_zero_pfn(page_to_pfn(seg->pages[i]))) {
-			unpin_user_page(seg->pages[i]);
-			seg->pages[i] = NULL;
+		if (is_zero_pfn(page_to_pfn(pages[i]))) {
+			unpin_user_page(pages[i]);
+			pages[i] = NULL;
 			zeros++;
 		}
 	}
-	seg->nr_pages = nr;
+	return zeros;
+}
+
+/* Pins @nr pages at @addr; returns how many were zero pages, or -errno. */
+static int ps_pin_pages(struct ps_seg *seg, u64 addr, unsigned int nr)
+{
+	int zeros = ps_pin_range(seg->pages, addr & PAGE_MASK, nr, 0);
+
+	if (zeros >= 0)
+		seg->nr_pages = nr;
 	return zeros;
 }
 
@@ -128,29 +128,20 @@ static int ps_repin_run(struct ps_seg *seg, u64 addr, unsigned int first,
 			unsigned int end, unsigned int *zeros)
 {
 	unsigned long start = (addr & PAGE_MASK) + first * PAGE_SIZE;
-	unsigned int i, nr = end - first;
-	int got;
+	unsigned int i;
+	int ret;
 
 	for (i = first; i < end; i++)
 		if (ps_page_needs_longterm(seg->pages[i]))
 			break;
 	if (i == end)
 		return 0;
-	unpin_user_pages(&seg->pages[first], nr);
-	got = pin_user_pages_fast(start, nr, FOLL_LONGTERM, &seg->pages[first]);
-	if (got != nr) {
-		if (got > 0)
-			unpin_user_pages(&seg->pages[first], got);
-		memset(&seg->pages[first], 0, nr * sizeof(seg->pages[0]));
-		return got < 0 ? got : -EFAULT;
-	}
-	for (i = first; i < end; i++) {
-		if (is_zero_pfn(page_to_pfn(seg->pages[i]))) {
-			unpin_user_page(seg->pages[i]);
-			seg->pages[i] = NULL;
-			(*zeros)++;
-		}
-	}
+	unpin_user_pages(&seg->pages[first], end - first);
+	ret = ps_pin_range(&seg->pages[first], start, end - first,
+			   FOLL_LONGTERM);
+	if (ret < 0)
+		return ret;
+	*zeros += ret;
 	return 0;
 }
 
@@ -199,6 +190,21 @@ static int ps_seg_zero(struct ps_seg *seg, unsigned int nr)
 	return 0;
 }
 
+/*
+ * Pins read-only: FOLL_PIN without FOLL_WRITE, so a lent page is never
+ * written and an anonymous page is unshared from any COW sibling first
+ * (which is what keeps a later fork() from diverting the data).  Pages
+ * that are the shared zero page are let go at once and read as zeroes.
+ *
+ * Userspace holds these pins for as long as it likes (a ring that is
+ * never read), so they are long-term: pages that FOLL_LONGTERM would
+ * migrate (ZONE_MOVABLE, CMA, isolated for offlining) or refuse (fsdax and
+ * other ZONE_DEVICE memory) are pinned again with it.  Not FOLL_LONGTERM
+ * on the whole buffer at once: since 6.2 a long-term R/O pin breaks the
+ * zero page of a COW mapping into a fresh page, allocating what a zero
+ * segment should leave free; the first, short-term pass finds the zero
+ * pages, and only runs of other pages are pinned long-term.
+ */
 int ps_seg_pin(struct ps_seg *seg, u64 addr, unsigned int nr)
 {
 	struct user_struct *user;
