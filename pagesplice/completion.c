@@ -22,7 +22,7 @@
 
 struct ps_cqe *ps_cqe_alloc(void)
 {
-	return kzalloc(sizeof(struct ps_cqe), GFP_KERNEL);
+	return kzalloc(sizeof(struct ps_cqe), GFP_KERNEL_ACCOUNT);
 }
 
 void ps_cqe_init(struct ps_cqe *cqe, u64 tag, size_t bytes, u32 flags)

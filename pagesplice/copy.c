@@ -2,8 +2,9 @@
 /*
  * Small buffers by copy: their bytes go into pool pages that the ring
  * owns, so the buffer completes at SUBMIT and the producer can reuse it
- * at once.  Copied pages are charged to no user: the global cap is what
- * keeps many rings of small buffers from holding unbounded memory.
+ * at once.  Copied pages are charged to no user's memlock: the page caps
+ * (cap.c), global and per user, keep many rings of small buffers from
+ * holding unbounded memory.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,13 +21,12 @@ int ps_seg_copy(struct ps_seg *seg, u64 addr, unsigned int nr)
 	const char __user *src = u64_to_user_ptr(addr);
 	size_t done = 0;
 	unsigned int i;
+	int ret;
 
-	if (atomic64_add_return(nr, &ps_stats.pages_copied) >
-	    READ_ONCE(ps_max_pinned_pages)) {
-		atomic64_sub(nr, &ps_stats.pages_copied);
-		atomic64_inc(&ps_stats.cap_refusals);
-		return -ENOBUFS;
-	}
+	ret = ps_charge_pages(seg, &ps_stats.pages_copied, ZP_USER_PS_COPIED,
+			      READ_ONCE(ps_user_max_copied_pages), nr);
+	if (ret)
+		return ret;
 	/* set first: ps_seg_free_copy() gives back a partial copy */
 	seg->flags |= PS_SEG_COPIED;
 	seg->charged_copy = nr;
@@ -60,5 +60,6 @@ void ps_seg_free_copy(struct ps_seg *seg)
 	/* a splice reader may still hold its own reference */
 	for (i = 0; i < seg->nr_pages; i++)
 		zp_put_page(seg->pages[i]);
-	atomic64_sub(seg->charged_copy, &ps_stats.pages_copied);
+	ps_uncharge_pages(seg, &ps_stats.pages_copied, ZP_USER_PS_COPIED,
+			  seg->charged_copy);
 }

@@ -19,6 +19,7 @@
  *   forward.c, splice.c, read.c -> queue.c (splice.c also segment.c)
  *   queue.c     -> segment.c, completion.c
  *   segment.c   -> pin.c, copy.c, completion.c, ring_ref.c
+ *   pin.c, copy.c -> cap.c
  *   completion.c -> notify.c
  *
  * queue.c's consumer loop calls back into forward.c, splice.c and read.c
@@ -40,6 +41,7 @@
 #include <linux/wait.h>
 
 #include <uapi/pagesplice.h>
+#include <zeropool/users.h>
 
 /* A completion record: written by completion.c alone. */
 struct ps_cqe {
@@ -61,6 +63,7 @@ struct ps_seg {
 
 	/* segment.c */
 	struct ps_ring *owner;		/* holds a ring reference */
+	struct zp_user *user;		/* the submitter's, holds a reference */
 	struct ps_cqe *cqe;		/* NULL once posted (copied at submit) */
 	refcount_t refs;		/* queue + one per pipe_buffer */
 	bool error;			/* WRITE_ONCE: dropped undelivered */
@@ -72,13 +75,15 @@ struct ps_seg {
 	unsigned int nr_pages;
 	unsigned long nr_pinned;	/* pin.c: pages[] entries holding a pin */
 	unsigned long charged_copy;	/* copy.c: pages counted in pages_copied */
-	struct mm_struct *mm;		/* pin.c: charged pinned_vm, or NULL */
+	unsigned long charged_zero;	/* pin.c: pages counted in pages_zero */
+	/* pin.c: charged locked_vm (holds a reference), or NULL */
+	struct user_struct *locked_user;
 	/* NULL: the shared zero page, which holds no pin */
 	struct page *pages[];
 };
 
 struct ps_ring {
-	spinlock_t lock;		/* protects everything up to 'eventfd' */
+	spinlock_t lock;		/* protects everything up to 'submit_error' */
 
 	/* queue.c: the segment FIFO and what comes in */
 	struct list_head queue;		/* ps_seg, FIFO */
@@ -97,6 +102,9 @@ struct ps_ring {
 	/* notify.c */
 	struct eventfd_ctx *eventfd;	/* signalled per completion, or NULL */
 
+	/* submit.c: a partial SUBMIT's error, for the next SUBMIT, or 0 */
+	int submit_error;
+
 	/*
 	 * queue.c's consumer loop: serialises consumers, so a queued
 	 * segment's consumed has one writer.
@@ -104,6 +112,13 @@ struct ps_ring {
 	struct mutex consumer_mutex;
 	wait_queue_head_t wq;		/* data, room, completions, shutdown */
 	struct kref ref;		/* ring_ref.c: the file + one per owned segment */
+	/*
+	 * ring_ref.c: the opener's zp_user record, held for the ring's life
+	 * so that a producer whose queue drains doesn't drop the record (and
+	 * its sysfs directory) and create it again with every buffer; each
+	 * segment holds its submitter's own reference, which it charges.
+	 */
+	struct zp_user *opener;
 };
 
 /* Tunables (sysfs.c); read with READ_ONCE, written by the stats tree. */
@@ -111,6 +126,10 @@ extern u64 ps_copy_threshold;
 extern u64 ps_ring_max_bufs;
 extern u64 ps_ring_max_bytes;
 extern u64 ps_max_pinned_pages;
+/* Per user, under the global cap; 0: only the global cap. */
+extern u64 ps_user_max_pinned_pages;
+extern u64 ps_user_max_copied_pages;
+extern u64 ps_user_max_zero_pages;
 
 struct ps_stats {
 	atomic64_t rings;		/* open now */
@@ -120,10 +139,12 @@ struct ps_stats {
 	atomic64_t zero_segments;
 	atomic64_t pages_pinned;	/* now */
 	atomic64_t pages_copied;	/* now: ring-owned copies */
+	atomic64_t pages_zero;		/* now: pages of zero segments */
 	atomic64_t completions;		/* buffers */
 	atomic64_t ring_full;
 	atomic64_t memlock_refusals;
 	atomic64_t cap_refusals;
+	atomic64_t user_cap_refusals;
 	atomic64_t bytes_forwarded;
 	atomic64_t splice_bufs;
 };
@@ -185,6 +206,13 @@ struct ps_cqe *ps_seg_take_cqe(struct ps_seg *seg);
 /* pin.c */
 int ps_seg_pin(struct ps_seg *seg, u64 addr, unsigned int nr);
 void ps_seg_unpin(struct ps_seg *seg);
+
+/* pin.c, copy.c: a page cap, global and per user */
+int ps_charge_pages(struct ps_seg *seg, atomic64_t *global,
+		    enum zp_user_counter counter, u64 user_limit,
+		    unsigned long nr);
+void ps_uncharge_pages(struct ps_seg *seg, atomic64_t *global,
+		       enum zp_user_counter counter, unsigned long nr);
 
 /* copy.c */
 int ps_seg_copy(struct ps_seg *seg, u64 addr, unsigned int nr);

@@ -12,10 +12,13 @@
 
 struct ps_ring *ps_ring_alloc(void)
 {
-	struct ps_ring *ring = kzalloc(sizeof(*ring), GFP_KERNEL);
+	struct ps_ring *ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT);
 
 	if (!ring)
 		return NULL;
+	ring->opener = zp_user_get_current();
+	if (!ring->opener)
+		goto out_free_ring;
 	spin_lock_init(&ring->lock);
 	INIT_LIST_HEAD(&ring->queue);
 	INIT_LIST_HEAD(&ring->cq);
@@ -25,6 +28,10 @@ struct ps_ring *ps_ring_alloc(void)
 	atomic64_inc(&ps_stats.rings);
 	atomic64_inc(&ps_stats.rings_created);
 	return ring;
+
+out_free_ring:
+	kfree(ring);
+	return NULL;
 }
 
 void ps_ring_get(struct ps_ring *ring)
@@ -38,6 +45,7 @@ static void ps_ring_free(struct kref *ref)
 
 	WARN_ON_ONCE(!list_empty(&ring->queue) || !list_empty(&ring->cq));
 	mutex_destroy(&ring->consumer_mutex);
+	zp_user_put(ring->opener);
 	kfree(ring);
 	atomic64_dec(&ps_stats.rings);
 }

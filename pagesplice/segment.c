@@ -35,11 +35,19 @@ struct ps_seg *ps_seg_from_user(struct ps_ring *ring, u64 addr, size_t len,
 	cqe = ps_cqe_alloc();
 	if (!cqe)
 		goto out;
-	seg = kvzalloc(struct_size(seg, pages, nr), GFP_KERNEL);
+	/*
+	 * Userspace decides how many segments live and for how long: they,
+	 * like rings, records and pipe references, are charged to the
+	 * caller's memory cgroup.
+	 */
+	seg = kvzalloc(struct_size(seg, pages, nr), GFP_KERNEL_ACCOUNT);
 	if (!seg)
 		goto out_free_cqe;
 	seg->len = len;
 	seg->offset = offset;
+	seg->user = zp_user_get_current();
+	if (!seg->user)
+		goto out_free_seg;
 	ret = copy ? ps_seg_copy(seg, addr, nr) : ps_seg_pin(seg, addr, nr);
 	if (ret)
 		goto out_release;
@@ -56,6 +64,8 @@ out_release:
 	/* a failed copy leaves pool pages; a failed pin leaves nothing */
 	if (seg->flags & PS_SEG_COPIED)
 		ps_seg_free_copy(seg);
+	zp_user_put(seg->user);
+out_free_seg:
 	kvfree(seg);
 out_free_cqe:
 	ps_cqe_free(cqe);
@@ -78,6 +88,7 @@ static void ps_seg_complete(struct ps_seg *seg)
 	bool error = READ_ONCE(seg->error);
 
 	ps_seg_release_pages(seg);
+	zp_user_put(seg->user);
 	kvfree(seg);
 	ps_cq_complete(owner, cqe, len, error);
 	ps_ring_put(owner);

@@ -80,7 +80,7 @@ static const struct pipe_buf_operations ps_pipe_buf_ops = {
 static ssize_t ps_seg_splice(struct ps_seg *seg, struct file *in,
 			     struct pipe_inode_info *pipe, size_t len)
 {
-	struct ps_pipe_ref *ref = kmalloc(sizeof(*ref), GFP_KERNEL);
+	struct ps_pipe_ref *ref = kmalloc(sizeof(*ref), GFP_KERNEL_ACCOUNT);
 	unsigned int nr_bufs = 0;
 	size_t moved = 0;
 	ssize_t ret = 0;

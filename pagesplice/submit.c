@@ -2,7 +2,9 @@
 /*
  * SUBMIT: each user buffer reserves room on the ring, becomes a segment
  * and is queued, in that order, so a full ring refuses a buffer before
- * any of its pages is pinned or copied.
+ * any of its pages is pinned or copied.  A vector that fails part-way
+ * returns the count queued, and the ring keeps the error for its next
+ * SUBMIT: this file alone writes ring->submit_error.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -52,6 +54,32 @@ static int ps_submit_one(struct ps_ring *ring,
 	return 0;
 }
 
+/*
+ * Buffer i > 0 failed: the caller gets i and the next SUBMIT the error,
+ * unless it was of the moment (a full ring without waiting, a signal),
+ * which the next call meets again for itself if it still holds.
+ */
+static void ps_submit_keep_error(struct ps_ring *ring, int err)
+{
+	if (err == -EAGAIN || err == -ERESTARTSYS || err == -EINTR)
+		return;
+	spin_lock(&ring->lock);
+	ring->submit_error = err;
+	spin_unlock(&ring->lock);
+}
+
+/* The error a partial SUBMIT left, once, or 0. */
+static int ps_submit_take_error(struct ps_ring *ring)
+{
+	int err;
+
+	spin_lock(&ring->lock);
+	err = ring->submit_error;
+	ring->submit_error = 0;
+	spin_unlock(&ring->lock);
+	return err;
+}
+
 /* Returns how many buffers were queued, or an error for the first one. */
 long ps_submit(struct ps_ring *ring, struct file *file, void __user *argp)
 {
@@ -59,8 +87,11 @@ long ps_submit(struct ps_ring *ring, struct file *file, void __user *argp)
 	struct pagesplice_submit args;
 	bool nonblock;
 	u32 i;
-	int ret = 0;
+	int ret;
 
+	ret = ps_submit_take_error(ring);
+	if (ret)
+		return ret;
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
 	if (args.flags & ~(PAGESPLICE_SUBMIT_NONBLOCK |
@@ -76,5 +107,7 @@ long ps_submit(struct ps_ring *ring, struct file *file, void __user *argp)
 		if (ret)
 			break;
 	}
+	if (ret && i)
+		ps_submit_keep_error(ring, ret);
 	return i ? i : ret;
 }

@@ -18,7 +18,7 @@
 #include <linux/types.h>
 
 #define PAGESPLICE_DEVICE	"/dev/pagesplice"
-#define PAGESPLICE_ABI_VERSION	1
+#define PAGESPLICE_ABI_VERSION	2
 
 /* Feature bits of pagesplice_info.features. */
 #define PAGESPLICE_FEAT_READ		(1ULL << 0)	/* read()/readv() */

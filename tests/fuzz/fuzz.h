@@ -202,6 +202,7 @@ void fz_op_reap(void);
 void fz_op_shutdown(void);
 void fz_op_forward(void);
 void fz_op_set_eventfd(void);
+void fz_op_ps_user_limit(void);
 
 /* io_ops.c */
 void fz_op_read(void);

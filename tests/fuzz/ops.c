@@ -33,6 +33,7 @@ static const struct fz_op fz_ops[] = {
 	{ fz_op_ps_info, 3, true },
 	{ fz_op_shutdown, 1, true },
 	{ fz_op_set_eventfd, 2, true },
+	{ fz_op_ps_user_limit, 2, false },
 	{ fz_op_unknown_ioctl, 3, true },
 	{ fz_op_write_seek, 1, true },
 	{ fz_op_zp_info, 2, true },

@@ -8,10 +8,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <uapi/pagesplice.h>
 
+#include "../lib/zptest.h"
 #include "fuzz.h"
 
 static struct pagesplice_buf fz_bufs[PAGESPLICE_MAX_VEC + 1];
@@ -257,4 +259,27 @@ void fz_op_set_eventfd(void)
 	arg = fz_arg(&efd, sizeof(efd));
 	ret = fz_ioctl(fd, PAGESPLICE_IOC_SET_EVENTFD, arg);
 	fz_check(FZ_PS_EVENTFD, ret, "fd %d arg %p eventfd %d", fd, arg, efd);
+}
+
+/*
+ * A per-user page limit set small (a few pages: the next SUBMITs meet it,
+ * ENOBUFS) or lifted, between the SUBMITs of the other ops.  The sysfs
+ * fuzzer's random values rarely land that low.
+ */
+void fz_op_ps_user_limit(void)
+{
+	static const char * const files[] = {
+		"pagesplice/user_max_pinned_pages",
+		"pagesplice/user_max_copied_pages",
+		"pagesplice/user_max_zero_pages",
+	};
+	const char *rel = FZ_PICK(files);
+	char v[24];
+	int ret;
+
+	snprintf(v, sizeof(v), "%llu",
+		 fz_one_in(3) ? 0ULL : (unsigned long long)fz_below(64));
+	ret = zp_write(rel, v);
+	if (ret)
+		fz_fail("%s <- %s: %s", rel, v, strerror(-ret));
 }

@@ -86,9 +86,11 @@ static void fz_balances(uint64_t acq0, uint64_t rel0)
 	       "pagesplice: pages_pinned back to 0");
 	tap_ok(zp_wait_eq(PS "pages_copied", 0, 5000),
 	       "pagesplice: pages_copied back to 0");
+	tap_ok(zp_wait_eq(PS "zero_pages", 0, 5000),
+	       "pagesplice: zero_pages back to 0");
 	pin_kb = zp_status_kb("VmPin");
 	lck_kb = zp_status_kb("VmLck");
-	/* pins are charged to the submitter's mm: none may stay charged */
+	/* pins are charged to the user, never to an mm; nothing mlocked */
 	tap_ok(!pin_kb && !lck_kb,
 	       "VmPin %llu kB, VmLck %llu kB once every ring is closed",
 	       (unsigned long long)pin_kb, (unsigned long long)lck_kb);
@@ -164,7 +166,7 @@ int main(int argc, char **argv)
 		"rings_created", "bytes_by_reference", "bytes_copied",
 		"zero_segments", "completions", "splice_buffers",
 		"bytes_forwarded", "ring_full_events", "memlock_refusals",
-		"cap_refusals", NULL });
+		"cap_refusals", "user_cap_refusals", NULL });
 	fz_counters("pool", (const char * const []){
 		"hits", "misses", "given_back", "dev_faults",
 		"dev_zero_page_maps", "shrink_scans", NULL });

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <uapi/pagesplice.h>
@@ -19,6 +20,18 @@ static inline int psr_open(int flags)
 	return open(PAGESPLICE_DEVICE, O_RDWR | O_CLOEXEC | flags);
 }
 
+/* A vector of buffers: how many were queued, or -errno. */
+static inline int psr_submitv(int fd, struct pagesplice_buf *b,
+			      unsigned int nr, uint32_t flags)
+{
+	struct pagesplice_submit s = {
+		.bufs = (uintptr_t)b, .nr = nr, .flags = flags,
+	};
+	int ret = ioctl(fd, PAGESPLICE_IOC_SUBMIT, &s);
+
+	return ret < 0 ? -errno : ret;
+}
+
 /* 0 or -errno; *seq gets the buffer's sequence number. */
 static inline int psr_submit(int fd, const void *addr, size_t len,
 			     uint64_t tag, uint32_t flags, uint64_t *seq)
@@ -26,16 +39,22 @@ static inline int psr_submit(int fd, const void *addr, size_t len,
 	struct pagesplice_buf b = {
 		.addr = (uintptr_t)addr, .len = len, .user_tag = tag,
 	};
-	struct pagesplice_submit s = {
-		.bufs = (uintptr_t)&b, .nr = 1, .flags = flags,
-	};
-	int ret = ioctl(fd, PAGESPLICE_IOC_SUBMIT, &s);
+	int ret = psr_submitv(fd, &b, 1, flags);
 
 	if (ret < 0)
-		return -errno;
+		return ret;
 	if (seq)
 		*seq = b.seq;
 	return 0;
+}
+
+/* Private anonymous read-write memory, or NULL. */
+static inline void *psr_map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
 }
 
 /* Number of records, or -errno. */

@@ -2,7 +2,7 @@
 /*
  * Races on shared rings: several processes, several threads each, doing
  * SUBMIT/read/REAP/FORWARD/splice/poll/GET_INFO/SET_EVENTFD/dup+close on
- * the same rings at random, forking children that exec while spliced
+ * the same rings at random, per-user page limits set and lifted, forking children that exec while spliced
  * pages sit in a pipe they inherit, and a thread trying to unload the
  * modules all along.  Nothing may crash or WARN (the harness checks the
  * log), every call gives an errno allowed for it, unloading is always
@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -34,11 +35,17 @@
 #define AREA		(8UL << 20)
 
 enum op { OP_SUBMIT, OP_READ, OP_REAP, OP_FORWARD, OP_SPLICE, OP_POLL,
-	  OP_INFO, OP_EVENTFD, OP_DUP, OP_FORK_EXEC, NR_OPS };
+	  OP_INFO, OP_EVENTFD, OP_DUP, OP_USER_LIMIT, OP_FORK_EXEC, NR_OPS };
 
 static const char * const op_names[NR_OPS] = {
 	"submit", "read", "reap", "forward", "splice", "poll", "info",
-	"set_eventfd", "dup+close", "fork+exec",
+	"set_eventfd", "dup+close", "user_limit", "fork+exec",
+};
+
+/* Per-user limits set, small or none, while the others submit. */
+static const char * const user_limits[] = {
+	"pagesplice/user_max_pinned_pages", "pagesplice/user_max_copied_pages",
+	"pagesplice/user_max_zero_pages",
 };
 
 /* Shared with the parent: counts and the first bad errno per op. */
@@ -70,7 +77,7 @@ static bool allowed(enum op op, int err)
 		return true;
 	case EAGAIN:
 		return op != OP_INFO && op != OP_EVENTFD && op != OP_DUP;
-	case ENOBUFS:	/* global pin cap */
+	case ENOBUFS:	/* global or per-user page cap */
 		return op == OP_SUBMIT;
 	default:
 		return false;
@@ -170,6 +177,15 @@ static void one_op(uint64_t *rs, char *area, int pipefd[2], int efd)
 		dup_fd = dup(ring);
 		ret = dup_fd < 0 ? -errno : close(dup_fd);
 		break;
+	case OP_USER_LIMIT: {
+		char v[24];
+
+		/* mostly small, so that SUBMITs meet them; sometimes none */
+		snprintf(v, sizeof(v), "%llu", next_rand(rs) % 4 ?
+			 (unsigned long long)(next_rand(rs) % 128) : 0ULL);
+		ret = zp_write(user_limits[next_rand(rs) % 3], v);
+		break;
+	}
 	default:
 		return;
 	}
@@ -311,6 +327,8 @@ int main(int argc, char **argv)
 	       "races: %lu unload attempts during the run, all refused", tries);
 	tap_diag("race iterations: %lu calls in %d s", total, seconds);
 
+	for (i = 0; i < 3; i++)
+		zp_set(user_limits[i], "0");
 	for (i = 0; i < RINGS; i++)
 		close(rings[i]);
 	tap_ok(zp_wait_eq("pagesplice/rings", 0, 5000) &&
