@@ -37,8 +37,12 @@ struct fz_call_def {
 #define FZ_READ_ERRNOS	{ EAGAIN, EINTR, EFAULT, EBADF, EINVAL }
 
 static const struct fz_call_def fz_calls[FZ_NCALLS] = {
-	[FZ_OPEN_PS] = { "open pagesplice", { ENOMEM, EMFILE, ENFILE } },
-	[FZ_OPEN_ZP] = { "open zeropool", { ENOMEM, EMFILE, ENFILE } },
+	/*
+	 * ABI.md "Who may open the devices": 0600 root (0660 with the udev
+	 * rule), so EACCES for the children that dropped to uid 65534
+	 */
+	[FZ_OPEN_PS] = { "open pagesplice", { ENOMEM, EMFILE, ENFILE, EACCES } },
+	[FZ_OPEN_ZP] = { "open zeropool", { ENOMEM, EMFILE, ENFILE, EACCES } },
 	[FZ_OPEN_MISC] = { "open other", { ENOMEM, EMFILE, ENFILE } },
 	[FZ_PS_INFO] = { "PAGESPLICE_IOC_GET_INFO", { EFAULT, EBADF, ENOTTY } },
 	[FZ_PS_SUBMIT] = { "PAGESPLICE_IOC_SUBMIT",
