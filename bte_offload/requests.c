@@ -117,11 +117,12 @@ static void bte_dma_done(void *param, const struct dmaengine_result *res)
 	if (res->result != DMA_TRANS_NOERROR && !req->status)
 		req->status = -EIO;
 	if (!--req->chunks_left && !req->preparing) {
-		bte_req_unlist(ch, req);
-		if (req->status)
+		/* A quarantined request counted its failure already. */
+		if (!req->quarantined && req->status)
 			ch->failures++;
-		else
+		else if (!req->quarantined)
 			ch->failures = 0;
+		bte_req_unlist(ch, req);
 		done = true;
 	}
 	spin_unlock_irqrestore(&ch->lock, flags);
