@@ -67,11 +67,20 @@ static struct dma_chan *bte_request(enum dma_transaction_type type,
 
 static int bte_setup_zero_src(struct bte_chan *ch)
 {
-	ch->zero_order = min_t(unsigned int, get_order(bte_tun.chunk_kb * 1024),
-			       get_order(SZ_2M));
-	ch->zero_src = alloc_pages(GFP_KERNEL | __GFP_ZERO, ch->zero_order);
+	unsigned int order = min_t(unsigned int,
+				   get_order(bte_tun.chunk_kb * 1024),
+				   get_order(SZ_2M));
+
+	/* As large as the block (one descriptor), smaller if fragmented. */
+	for (;; order--) {
+		ch->zero_src = alloc_pages(GFP_KERNEL | __GFP_ZERO |
+					   (order ? __GFP_NOWARN : 0), order);
+		if (ch->zero_src || !order)
+			break;
+	}
 	if (!ch->zero_src)
 		return -ENOMEM;
+	ch->zero_order = order;
 	ch->zero_dma = dma_map_page(ch->dev, ch->zero_src, 0,
 				    PAGE_SIZE << ch->zero_order, DMA_TO_DEVICE);
 	if (dma_mapping_error(ch->dev, ch->zero_dma)) {
