@@ -48,6 +48,9 @@ static int __init bte_init(void)
 	/* the other parameters were checked at load: tunables.c */
 	if (!channel)
 		return -EINVAL;
+	err = bte_chan_init();
+	if (err)
+		return err;
 	bte_backend_init(bte_tun.cap);
 	bte_calibrate();
 
@@ -59,7 +62,8 @@ static int __init bte_init(void)
 	return 0;
 
 out_detach:
-	bte_attach("none");
+	bte_backend_exit();
+	bte_chan_exit();
 	return err;
 }
 
@@ -67,6 +71,7 @@ static void __exit bte_exit(void)
 {
 	bte_sysfs_exit();
 	bte_backend_exit();
+	bte_chan_exit();
 }
 
 module_init(bte_init);

@@ -92,7 +92,13 @@ static u64 bte_cpu_ref_get(const struct zp_attr *attr)
 	return bte_cpu_ref_ns_per_mib;
 }
 
+static u64 bte_quarantined_pages_get(const struct zp_attr *attr)
+{
+	return atomic64_read(&bte_cnt.quarantined_pages);
+}
+
 static ZP_TEXT(bte_a_backend, backend, bte_backend_text);
+static ZP_GAUGE(bte_a_q_pages, quarantined_pages, bte_quarantined_pages_get);
 static ZP_GAUGE(bte_a_inflight, in_flight, bte_inflight_get);
 static ZP_GAUGE(bte_a_sub_ns_mib, submit_cpu_ns_per_mib,
 		bte_submit_ns_per_mib_get);
@@ -111,6 +117,9 @@ static ZP_COUNTER_ATOMIC(bte_a_losses, channel_losses, &bte_cnt.channel_losses);
 static ZP_COUNTER_ATOMIC(bte_a_submit_ns, submit_ns, &bte_cnt.submit_ns);
 static ZP_COUNTER_ATOMIC(bte_a_submit_bytes, submit_bytes,
 			 &bte_cnt.submit_bytes);
+static ZP_COUNTER_ATOMIC(bte_a_term_fail, terminate_failures,
+			 &bte_cnt.terminate_failures);
+static ZP_COUNTER_ATOMIC(bte_a_quarantined, quarantined, &bte_cnt.quarantined);
 
 static struct attribute *bte_attrs[] = {
 	&bte_a_channel.attr,
@@ -132,6 +141,9 @@ static struct attribute *bte_attrs[] = {
 	ZP_ATTR_PTR(bte_a_losses),
 	ZP_ATTR_PTR(bte_a_submit_ns),
 	ZP_ATTR_PTR(bte_a_submit_bytes),
+	ZP_ATTR_PTR(bte_a_term_fail),
+	ZP_ATTR_PTR(bte_a_quarantined),
+	ZP_ATTR_PTR(bte_a_q_pages),
 	NULL,
 };
 

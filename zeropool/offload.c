@@ -64,7 +64,8 @@ static void zp_offload_dequeue_locked(struct zp_offload_queue *q,
 	q->nr--;
 	if (r->late)
 		q->nr_late--;
-	atomic_long_sub(1L << r->req.order, &q->nr_pages);
+	else
+		atomic_long_sub(1L << r->req.order, &q->nr_pages);
 }
 
 static void zp_offload_done(struct zp_zero_req *req, int status)
@@ -150,7 +151,7 @@ out_fallback:
 	return false;
 }
 
-/* Pages of @node with the backend now. */
+/* Pages of @node with the backend now, late requests left out. */
 unsigned long zp_offload_pages(struct zp_node *node)
 {
 	return atomic_long_read(&node->offload.nr_pages);
@@ -172,8 +173,14 @@ static long zp_offload_check_deadlines(struct zp_offload_queue *q)
 		if (r->late)
 			continue;
 		if (time_after_eq(now, r->deadline)) {
+			/*
+			 * Its pages stop counting as on their way to the
+			 * pool: an engine that cannot be stopped may keep
+			 * them for good, and the pool refills without them.
+			 */
 			r->late = true;
 			q->nr_late++;
+			atomic_long_sub(1L << r->req.order, &q->nr_pages);
 			atomic64_inc(&zp_cnt.offload_timeouts);
 		} else {
 			next = min_t(long, next, r->deadline - now);

@@ -21,58 +21,6 @@
 
 #define NPAGES	2048
 
-static uint64_t bte(const char *name)
-{
-	char rel[128];
-
-	snprintf(rel, sizeof(rel), "bte_offload/%s", name);
-	return zp_get(rel);
-}
-
-static void bte_set(const char *name, const char *val)
-{
-	char rel[128];
-
-	snprintf(rel, sizeof(rel), "bte_offload/%s", name);
-	zp_set(rel, val);
-}
-
-static void provider_set(const char *param, const char *val)
-{
-	if (bte_modparam_set(BTE_PROVIDER, param, val))
-		tap_bail("cannot set %s=%s on %s", param, val, BTE_PROVIDER);
-}
-
-static void load_provider(const char *params)
-{
-	int err = zp_mod_load(BTE_PROVIDER_DIR, BTE_PROVIDER, params);
-
-	if (err)
-		tap_bail("cannot load %s (%s): %s", BTE_PROVIDER, params,
-			 strerror(-err));
-}
-
-static void load_bte(const char *params)
-{
-	int err = zp_mod_load("bte_offload", "bte_offload", params);
-
-	if (err)
-		tap_bail("cannot load bte_offload (%s): %s", params,
-			 strerror(-err));
-}
-
-/* Every accepted request was completed exactly once. */
-static void check_balance(const char *what)
-{
-	uint64_t sub = bte("submissions"), ok = bte("blocks_dma");
-	uint64_t bad = bte("errors") + bte("timeouts") + bte("cancelled");
-
-	tap_ok(bte("in_flight") == 0 && sub == ok + bad,
-	       "%s: nothing in flight, submissions %llu = dma %llu + failed %llu",
-	       what, (unsigned long long)sub, (unsigned long long)ok,
-	       (unsigned long long)bad);
-}
-
 /* Counters around one refill of the pool. */
 struct snap {
 	uint64_t off, fb, blocks, bytes, errors, timeouts, fallbacks;
@@ -80,24 +28,15 @@ struct snap {
 
 static struct snap before, after;
 
-static uint64_t bte_or_0(const char *name)
-{
-	char rel[128];
-	uint64_t v;
-
-	snprintf(rel, sizeof(rel), "bte_offload/%s", name);
-	return zp_read_u64(rel, &v) ? 0 : v;
-}
-
 static void snapshot(struct snap *s)
 {
 	s->off = zp_get("scrub/pages_zeroed_offload");
 	s->fb = zp_get("scrub/offload_fallbacks");
-	s->blocks = bte_or_0("blocks_dma");
-	s->bytes = bte_or_0("bytes_dma");
-	s->errors = bte_or_0("errors");
-	s->timeouts = bte_or_0("timeouts");
-	s->fallbacks = bte_or_0("cpu_fallbacks");
+	s->blocks = bte_get_or_0("blocks_dma");
+	s->bytes = bte_get_or_0("bytes_dma");
+	s->errors = bte_get_or_0("errors");
+	s->timeouts = bte_get_or_0("timeouts");
+	s->fallbacks = bte_get_or_0("cpu_fallbacks");
 }
 
 #define DELTA(f)	(after.f - before.f)
@@ -135,7 +74,7 @@ static void no_channel(void)
 {
 	char buf[64];
 
-	load_bte("");
+	bte_load("");
 	tap_ok(!strcmp(bte_text("bte_offload/channel", buf, sizeof(buf)), "none"),
 	       "no provider: channel reads none (%s)", buf);
 	tap_ok(!strcmp(bte_text("bte_offload/backend", buf, sizeof(buf)), "cpu"),
@@ -158,8 +97,8 @@ static void attach(const char *caps, const char *want_cap)
 	char buf[64], params[64];
 
 	snprintf(params, sizeof(params), "caps=%s", caps);
-	load_provider(params);
-	load_bte("max_failures=0");
+	bte_load_provider(params);
+	bte_load("max_failures=0");
 	tap_ok(!strncmp(bte_text("bte_offload/channel", buf, sizeof(buf)), "dma", 3),
 	       "%s: channel found (%s)", caps, buf);
 	tap_ok(!strcmp(bte_text("bte_offload/capability", buf, sizeof(buf)),
@@ -180,11 +119,11 @@ static void named_channel(void)
 {
 	char name[64], buf[64];
 
-	load_provider("");
-	load_bte("");
+	bte_load_provider("");
+	bte_load("");
 	bte_text("bte_offload/channel", name, sizeof(name));
 	tap_ok(zp_mod_unload("bte_offload") == 0, "named: unload");
-	load_bte("channel=nosuch0");
+	bte_load("channel=nosuch0");
 	tap_ok(!strcmp(bte_text("bte_offload/channel", buf, sizeof(buf)), "none") &&
 	       !strcmp(bte_text("bte_offload/backend", buf, sizeof(buf)), "cpu"),
 	       "named: channel=nosuch0 loads with channel none, backend cpu");
@@ -217,15 +156,23 @@ static void dma_path(const char *caps, const char *want_cap)
 	       "%s: zeropool counts %d pages zeroed by offload, no fallback",
 	       what, NPAGES);
 	tap_ok(DELTA(bytes) == (uint64_t)NPAGES * 4096 && DELTA(blocks) &&
-	       bte("descriptors") >= bte("blocks_dma"),
+	       bte_get("descriptors") >= bte_get("blocks_dma"),
 	       "%s: %llu blocks, %llu bytes by DMA (%llu descriptors in all)",
 	       what, (unsigned long long)DELTA(blocks),
 	       (unsigned long long)DELTA(bytes),
-	       (unsigned long long)bte("descriptors"));
+	       (unsigned long long)bte_get("descriptors"));
+	/* The provider's max segment is 64 KiB, as on PCI: not a limit. */
+	tap_ok(bte_get("descriptors") == bte_get("blocks_dma"),
+	       "%s: one descriptor per block (%llu descriptors, %llu blocks)",
+	       what, (unsigned long long)bte_get("descriptors"),
+	       (unsigned long long)bte_get("blocks_dma"));
+	tap_ok(bte_provider_get("interrupts") == bte_get("blocks_dma"),
+	       "%s: one interrupt per block (%llu interrupts)", what,
+	       (unsigned long long)bte_provider_get("interrupts"));
 	tap_diag("%s: submit cost %llu ns/MiB, clear_page %llu ns/MiB", what,
-		 (unsigned long long)bte("submit_cpu_ns_per_mib"),
-		 (unsigned long long)bte("cpu_zero_ns_per_mib"));
-	check_balance(what);
+		 (unsigned long long)bte_get("submit_cpu_ns_per_mib"),
+		 (unsigned long long)bte_get("cpu_zero_ns_per_mib"));
+	bte_check_balance(what);
 	detach();
 }
 
@@ -235,15 +182,15 @@ static void fault(const char *what, const char *param, const char *val,
 {
 	uint64_t n;
 
-	provider_set(param, val);
+	bte_provider_set(param, val);
 	fill(what, 120000);
-	provider_set(param, "0");
+	bte_provider_set(param, "0");
 	n = timeouts ? DELTA(timeouts) : DELTA(errors);
 	tap_ok(n && DELTA(fallbacks) >= n && DELTA(fb) == NPAGES &&
 	       DELTA(off) == 0,
 	       "%s: %s +%llu, all %d pages zeroed by the CPU fallback", what,
 	       timeouts ? "timeouts" : "errors", (unsigned long long)n, NPAGES);
-	check_balance(what);
+	bte_check_balance(what);
 }
 
 static void faults(void)
@@ -261,14 +208,14 @@ static void faults(void)
 	bte_set("timeout_ms", "10000");
 	zp_set("scrub/offload_timeout_ms", "100");
 	late = zp_get("scrub/offload_timeouts");
-	provider_set("delay_ms", "400");
+	bte_provider_set("delay_ms", "400");
 	fill("zeropool timeout", 120000);
-	provider_set("delay_ms", "0");
+	bte_provider_set("delay_ms", "0");
 	zp_wait_eq("bte_offload/in_flight", 0, 20000);
 	tap_ok(zp_get("scrub/offload_timeouts") > late,
 	       "zeropool timeout: %llu late requests re-zeroed by the CPU",
 	       (unsigned long long)(zp_get("scrub/offload_timeouts") - late));
-	check_balance("zeropool timeout");
+	bte_check_balance("zeropool timeout");
 	zp_set("scrub/offload_timeout_ms", "1000");
 	detach();
 }
@@ -277,12 +224,8 @@ static void unload_while_zeroing(void)
 {
 	attach("memset,memcpy", "memset");
 	bte_set("timeout_ms", "10000");
-	provider_set("delay_ms", "300");
-	zp_set("scrub/enabled", "0");
-	zp_set("pool/drain", "1");
-	bte_dirty_memory(256);
-	zp_set("scrub/zero_method", "offload");
-	zp_set("scrub/enabled", "1");
+	bte_provider_set("delay_ms", "300");
+	bte_start_refill();
 	zp_wait_ge("bte_offload/submissions", 1, 20000);
 	tap_ok(zp_mod_unload("bte_offload") == 0 &&
 	       !zp_mod_loaded("bte_offload"),
@@ -300,16 +243,12 @@ static void hot_removal(const char *what, bool lose)
 	attach("memset,memcpy", "memset");
 	bte_set("max_failures", "1");
 	bte_set("timeout_ms", "300");
-	provider_set("delay_ms", "200");
+	bte_provider_set("delay_ms", "200");
 	if (lose)
-		provider_set("lose_completion", "1");
-	zp_set("scrub/enabled", "0");
-	zp_set("pool/drain", "1");
-	bte_dirty_memory(256);
-	zp_set("scrub/zero_method", "offload");
-	zp_set("scrub/enabled", "1");
+		bte_provider_set("lose_completion", "1");
+	bte_start_refill();
 	zp_wait_ge("bte_offload/submissions", 1, 20000);
-	provider_set("unplug", "1");
+	bte_provider_set("unplug", "1");
 	tap_ok(zp_wait_eq("pool/pages", NPAGES, 60000),
 	       "%s: the pool fills anyway", what);
 	if (!bte_wait_text("bte_offload/channel", "none", 100)) {
@@ -317,14 +256,14 @@ static void hot_removal(const char *what, bool lose)
 		fill(what, 60000);
 	}
 	tap_ok(bte_wait_text("bte_offload/channel", "none", 30000) &&
-	       bte("channel_losses") == 1,
+	       bte_get("channel_losses") == 1,
 	       "%s: channel dropped (%s), losses %llu", what,
 	       bte_text("bte_offload/channel", buf, sizeof(buf)),
-	       (unsigned long long)bte("channel_losses"));
+	       (unsigned long long)bte_get("channel_losses"));
 	tap_ok(bte_wait_text("scrub/backend", "none", 30000) &&
 	       !strcmp(bte_text("bte_offload/backend", buf, sizeof(buf)), "cpu"),
 	       "%s: backend cpu, unregistered from zeropool", what);
-	check_balance(what);
+	bte_check_balance(what);
 	tap_ok(zp_mod_unload(BTE_PROVIDER) == 0,
 	       "%s: provider unloads while bte_offload stays", what);
 	fill(what, 60000);

@@ -3,7 +3,8 @@
  * A DMA engine for bte_offload to zero pool pages with: the tests'
  * software provider (tests/modules/zp_soft_dma.ko, built with
  * ZP_TEST_MODULES=1), with its faults switched on and off at random
- * (delays, error completions that leave 0xa5 garbage, lost completions).
+ * (delays, error completions that leave 0xa5 garbage, lost completions,
+ * completions from hard IRQ).
  * Pages given back to the pool are then re-zeroed through the offload
  * path, and every page a new /dev/zeropool object maps must still read
  * zero.  Without the provider bte_offload runs with no channel.
@@ -53,6 +54,10 @@ void fz_op_dma_faults(void)
 	case 1:
 	case 2:
 		fz_dma_set("error_status", fz_one_in(4));
+		break;
+	case 3:
+		/* callbacks from hard-IRQ context, as most engines do */
+		fz_dma_set("irq_complete", fz_one_in(2));
 		break;
 	default:
 		fz_dma_set("delay_ms", FZ_PICK(delays));
