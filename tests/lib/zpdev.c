@@ -112,3 +112,18 @@ uint64_t zp_map_rss_kb(struct zp_map *m)
 	fclose(f);
 	tap_bail("no mapping at %p in smaps", m->addr);
 }
+
+uint64_t zp_user_counter(unsigned int uid, const char *counter)
+{
+	char rel[96];
+	uint64_t v;
+	int err;
+
+	snprintf(rel, sizeof(rel), "users/%u/%s", uid, counter);
+	err = zp_read_u64(rel, &v);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		tap_bail("read %s: %s", rel, strerror(-err));
+	return v;
+}

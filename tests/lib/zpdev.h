@@ -30,5 +30,10 @@ void zp_map_write_all(struct zp_map *m, unsigned char byte);
 /* Reads one byte per page; returns their sum (0 for a zero mapping). */
 uint64_t zp_map_touch_read(struct zp_map *m);
 bool zp_map_all_zero(struct zp_map *m);
+/*
+ * users/<uid>/<counter> (e.g. "dev_pages"): 0 when the user holds
+ * nothing, i.e. has no directory; bails out on any other error.
+ */
+uint64_t zp_user_counter(unsigned int uid, const char *counter);
 
 #endif /* _ZPDEV_H */
