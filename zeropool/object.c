@@ -156,22 +156,30 @@ bool zp_object_discard(struct zp_object *obj, pgoff_t index)
 }
 
 /*
- * Puts @page at @index.  On error (-EBUSY: a racer's page is there) @page
- * goes back to the pool: nobody mapped it, so it is still zero.
+ * Puts @page at @index, charged to the opener within pool/user_max_pages.
+ * On error (-EBUSY: a racer's page is there; -EDQUOT: the opener is at
+ * the cap) @page goes back to the pool: nobody mapped it, so it is still
+ * zero.
  */
 static int zp_object_add(struct zp_object *obj, pgoff_t index,
 			 struct page *page)
 {
-	int err;
+	unsigned long cap = READ_ONCE(zp_tun.user_max_pages);
+	int err = -EDQUOT;
 
+	if (!zp_user_charge(obj->user, ZP_USER_DEV_PAGES, 1, cap))
+		goto out_give;
 	err = xa_insert(&obj->pages, index, page, GFP_KERNEL);
-	if (err) {
-		zp_give_page(page);
-		return err;
-	}
+	if (err)
+		goto out_uncharge;
 	atomic_long_inc(&obj->nr_pages);
-	zp_user_charge(obj->user, ZP_USER_DEV_PAGES, 1, 0);
 	return 0;
+
+out_uncharge:
+	zp_user_uncharge(obj->user, ZP_USER_DEV_PAGES, 1);
+out_give:
+	zp_give_page(page);
+	return err;
 }
 
 /* Drops every PTE of @index in every mapping of @obj. */

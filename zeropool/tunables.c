@@ -67,7 +67,8 @@ static int zp_check_low(const struct zp_attr *attr, u64 val)
 	return val < READ_ONCE(zp_tun.high_watermark) ? 0 : -EINVAL;
 }
 
-static int zp_check_unmapped_max(const struct zp_attr *attr, u64 val)
+/* user_unmapped_max_pages and user_max_pages: at most all of RAM */
+static int zp_check_ram(const struct zp_attr *attr, u64 val)
 {
 	return val <= totalram_pages() ? 0 : -EINVAL;
 }
@@ -134,9 +135,15 @@ ZP_PARAM(transparent, zp_a_transparent,
 /* Read at each unmap (unmapped.c): a new value bounds the next unmap. */
 static ZP_TUNABLE(zp_a_unmapped_max, user_unmapped_max_pages,
 		  &zp_tun.user_unmapped_max_pages, 0, U64_MAX,
-		  zp_check_unmapped_max, NULL);
+		  zp_check_ram, NULL);
 ZP_PARAM(user_unmapped_max_pages, zp_a_unmapped_max,
 	 "Per user, pages /dev/zeropool objects may keep that no mapping covers; past it an unmap discards them, 0 discards at each last unmap (default: 1/64 of RAM)");
+
+/* Read at each page an object takes (object.c). */
+static ZP_TUNABLE(zp_a_user_max, user_max_pages, &zp_tun.user_max_pages, 0,
+		  U64_MAX, zp_check_ram, NULL);
+ZP_PARAM(user_max_pages, zp_a_user_max,
+	 "Per user, pages /dev/zeropool objects may hold in all, mapped or not; a fault past it gets SIGBUS (default: 0, no cap)");
 
 struct attribute *zp_pool_tunable_attrs[] = {
 	ZP_ATTR_PTR(zp_a_max),
@@ -146,6 +153,7 @@ struct attribute *zp_pool_tunable_attrs[] = {
 	ZP_ATTR_PTR(zp_a_fault_around),
 	ZP_ATTR_PTR(zp_a_transparent),
 	ZP_ATTR_PTR(zp_a_unmapped_max),
+	ZP_ATTR_PTR(zp_a_user_max),
 	NULL,
 };
 

@@ -48,40 +48,10 @@ static uint64_t returned(void)
 	return zp_get("pool/given_back") + zp_get("pool/freed_full");
 }
 
-/* Writes a tunable as root, then is NOBODY again. */
-static void set_as_root(const char *rel, const char *val)
-{
-	if (seteuid(0))
-		tap_bail("seteuid(0): %s", strerror(errno));
-	zp_set(rel, val);
-	if (seteuid(NOBODY))
-		tap_bail("seteuid(%d): %s", NOBODY, strerror(errno));
-}
-
-static int open_dev(void)
-{
-	int fd = open(ZEROPOOL_DEVICE, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		tap_bail("open %s: %s", ZEROPOOL_DEVICE, strerror(errno));
-	return fd;
-}
-
-static unsigned char *map_at(int fd, size_t pages, size_t first)
-{
-	void *p = mmap(NULL, pages * page_size, PROT_READ | PROT_WRITE,
-		       MAP_SHARED, fd, first * page_size);
-
-	if (p == MAP_FAILED)
-		tap_bail("mmap %zu pages at %zu: %s", pages, first,
-			 strerror(errno));
-	return p;
-}
-
 /* Maps @pages at page offset @first, fills them with @byte, unmaps. */
 static void touch_round(int fd, size_t pages, size_t first, int byte)
 {
-	unsigned char *p = map_at(fd, pages, first);
+	unsigned char *p = zp_dev_map(fd, pages, first);
 
 	memset(p, byte, pages * page_size);
 	munmap(p, pages * page_size);
@@ -153,7 +123,7 @@ static void hostile_one_fd(void)
 	static const uint64_t want[] = { N, 2 * N, 0, N, 2 * N, 0, N, 2 * N };
 	uint64_t ret0;
 	unsigned int r;
-	int fd = open_dev();
+	int fd = zp_dev_open();
 
 	for (r = 0; r < 8; r++) {
 		ret0 = returned();
@@ -171,7 +141,7 @@ static void hostile_one_fd(void)
 
 	/* offsets 7N..8N-1 hold 8s: mapping them again gets them back */
 	{
-		unsigned char *p = map_at(fd, N, 7 * N);
+		unsigned char *p = zp_dev_map(fd, N, 7 * N);
 
 		tap_ok(unmapped() == N && held() == 2 * N,
 		       "mapping kept pages again covers them (%llu unmapped)",
@@ -191,13 +161,13 @@ static void hostile_one_fd(void)
 /* A forked mapping covers the pages the parent unmapped. */
 static void fork_covers(void)
 {
-	int fd = open_dev(), ctl;
+	int fd = zp_dev_open(), ctl;
 	unsigned char *p;
 	pid_t pid;
 
 	touch_round(fd, N, 0, 1);
 	touch_round(fd, N, N, 2);
-	p = map_at(fd, N, 4 * N);
+	p = zp_dev_map(fd, N, 4 * N);
 	memset(p, 3, N * page_size);
 	pid = park(&ctl);
 	munmap(p, N * page_size);
@@ -208,7 +178,7 @@ static void fork_covers(void)
 	tap_ok(unmapped() == 0 && held() == 0 && object_pages(fd) == 0,
 	       "its exit passes the limit: every unmapped page of the object goes (%llu held)",
 	       (unsigned long long)held());
-	p = map_at(fd, N, 0);
+	p = zp_dev_map(fd, N, 0);
 	tap_ok(zp_bytes_zero(p, N * page_size), "discarded offsets read as zero");
 	munmap(p, N * page_size);
 	close(fd);
@@ -217,7 +187,7 @@ static void fork_covers(void)
 /* The fd parked in a child: the charge stays, bounded, until it exits. */
 static void parked_fd(void)
 {
-	int fd = open_dev(), ctl;
+	int fd = zp_dev_open(), ctl;
 	unsigned int r;
 	pid_t pid;
 
@@ -302,7 +272,7 @@ static void scm_rights(void)
 		_exit(0);
 	}
 	close(sv[1]);
-	fd = open_dev();
+	fd = zp_dev_open();
 	send_fd(sv[0], fd);
 	close(fd);
 	if (read(sv[0], &c, 1) != 1)
@@ -328,19 +298,19 @@ static void limit_zero(void)
 	uint64_t ret0;
 	int fd;
 
-	set_as_root("pool/user_unmapped_max_pages", "0");
-	fd = open_dev();
+	zp_set_as_root("pool/user_unmapped_max_pages", "0", NOBODY);
+	fd = zp_dev_open();
 	ret0 = returned();
 	touch_round(fd, N, 0, 7);
 	tap_ok(held() == 0 && unmapped() == 0 && object_pages(fd) == 0,
 	       "limit 0: unmap with the fd open frees the pages (%llu held)",
 	       (unsigned long long)held());
 	tap_ok(returned() - ret0 == N, "limit 0: the %d pages went back", N);
-	p = map_at(fd, N, 0);
+	p = zp_dev_map(fd, N, 0);
 	tap_ok(zp_bytes_zero(p, N * page_size),
 	       "limit 0: mapping the offsets again reads zero");
 
-	q = map_at(fd, N, 0);
+	q = zp_dev_map(fd, N, 0);
 	memset(q, 9, N * page_size);
 	munmap(q, N * page_size);
 	tap_ok(held() == N && all_bytes(p, N * page_size, 9),
@@ -350,7 +320,7 @@ static void limit_zero(void)
 	tap_ok(held() == 0, "limit 0: their last unmap frees them (%llu)",
 	       (unsigned long long)held());
 
-	p = map_at(fd, 2 * N, 0);
+	p = zp_dev_map(fd, 2 * N, 0);
 	memset(p, 1, 2 * N * page_size);
 	munmap(p + N / 2 * page_size, N * page_size);
 	tap_ok(held() == N && object_pages(fd) == N,
