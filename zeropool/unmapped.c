@@ -22,9 +22,10 @@
  * check and the discard, and no fault can be looking up a discarded page.
  *
  * A page becomes covered again when a new mapping is made over it (the
- * mark is cleared at mmap) or, for a mapping made while a scan ran, at
- * its first fault: until then it may be counted unmapped though covered,
- * never the other way.
+ * mark is cleared at mmap) or, for a mapping made while a scan ran or one
+ * grown by mremap (the core tells no one), at its first fault:
+ * until then it may be counted unmapped though covered, never the other
+ * way.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -4,7 +4,8 @@
  * per user (pool/user_unmapped_max_pages) and counted in users/<uid>/:
  * the hostile pattern (map, touch, unmap, move the offset, on one fd; the
  * fd parked in a child, or sent over SCM_RIGHTS to another uid) stays
- * within the limit, the counters say exactly what is held, limit 0 frees
+ * within the limit, mremap (move, shrink, grow) counts right, the
+ * counters say exactly what is held, limit 0 frees
  * the pages on their last unmap, and everything is uncharged on close.
  * The user is uid 65534 (real and effective, root kept as the saved uid to
  * write tunables between steps).
@@ -291,6 +292,48 @@ static void scm_rights(void)
 	       (unsigned long long)held());
 }
 
+/*
+ * mremap: a moved mapping still covers its pages, a shrunk one leaves its
+ * tail unmapped, and growing it back covers the tail again (counted from
+ * its first touch).
+ */
+static void mremap_moves(void)
+{
+	size_t len = (size_t)N * page_size;
+	unsigned char *p, *q, *dst;
+	int fd = zp_dev_open();
+	uint64_t n;
+	bool same;
+
+	dst = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = zp_dev_map(fd, N, 0);
+	memset(p, 5, len);
+	q = mremap(p, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	tap_ok(q == dst && unmapped() == 0 && held() == N &&
+	       all_bytes(q, len, 5),
+	       "mremap moves the mapping: its %d pages stay covered (%llu unmapped)",
+	       N, (unsigned long long)unmapped());
+	p = mremap(q, len, len / 2, 0);
+	n = unmapped();
+	tap_ok(p == q && n == N / 2,
+	       "mremap shrinks it: the tail's %d pages are unmapped (%llu)",
+	       N / 2, (unsigned long long)n);
+	/* to a new place: 6.12 grows no VM_MIXEDMAP mapping in place */
+	dst = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	q = mremap(q, len / 2, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	if (q == MAP_FAILED)
+		tap_bail("mremap grow: %s", strerror(errno));
+	same = all_bytes(q, len, 5);
+	n = unmapped();
+	tap_ok(same && n == 0 && held() == N,
+	       "grown back, the tail is covered with its content (%llu unmapped)",
+	       (unsigned long long)n);
+	munmap(q, len);
+	close(fd);
+	tap_ok(held() == 0, "close frees them (%llu)",
+	       (unsigned long long)held());
+}
+
 /* Limit 0: MAP_SHARED|MAP_ANONYMOUS, pages go on their last unmap. */
 static void limit_zero(void)
 {
@@ -349,6 +392,7 @@ int main(int argc, char **argv)
 	fork_covers();
 	parked_fd();
 	scm_rights();
+	mremap_moves();
 	limit_zero();
 
 	if (setresuid(0, 0, 0))
