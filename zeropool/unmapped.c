@@ -153,6 +153,13 @@ void zp_unmapped_close(struct zp_object *obj, struct vm_area_struct *vma)
 	unsigned long index;
 	struct page *page;
 
+	/*
+	 * The last reference to the file (the fd closed, no other mapping):
+	 * the object goes with all its pages as soon as we return, and with
+	 * no fd left nobody can map it again.
+	 */
+	if (file_count(vma->vm_file) == 1)
+		return;
 	mutex_lock(&obj->unmap_lock);
 	i_mmap_lock_read(mapping);
 	xa_for_each_range(&obj->pages, index, page, first, last) {
