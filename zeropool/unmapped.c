@@ -81,7 +81,10 @@ static bool zp_covered(struct zp_cover *c, pgoff_t index)
 	return false;
 }
 
-/* Clears the marks of [@first, @last] and uncharges them. */
+/*
+ * Clears the marks of [@first, @last] and uncharges them (may sleep: a
+ * new mapping can cover up to the limit's worth of marks).
+ */
 void zp_unmapped_clear(struct zp_object *obj, pgoff_t first, pgoff_t last)
 {
 	XA_STATE(xas, &obj->pages, first);
@@ -91,7 +94,12 @@ void zp_unmapped_clear(struct zp_object *obj, pgoff_t first, pgoff_t last)
 	xas_lock(&xas);
 	xas_for_each_marked(&xas, page, last, ZP_OBJECT_UNMAPPED) {
 		xas_clear_mark(&xas, ZP_OBJECT_UNMAPPED);
-		n++;
+		if (++n % XA_CHECK_SCHED)
+			continue;
+		xas_pause(&xas);
+		xas_unlock(&xas);
+		cond_resched();
+		xas_lock(&xas);
 	}
 	xas_unlock(&xas);
 	if (!n)
