@@ -5,7 +5,10 @@
  * This file is the character device and its mappings: open and close,
  * mmap, the fault handlers and GET_INFO.  Each open file is one memory
  * object (object.c), which alone edits its pages; the fault handlers here
- * only decide, per fault, which of its operations to run.
+ * only decide, per fault, which of its operations to run.  The memory
+ * behaves as MAP_SHARED|MAP_ANONYMOUS as long as a mapping covers it;
+ * what the open file keeps that no mapping covers is bounded per user
+ * (unmapped.c), so each mapping's coming and going is reported there.
  *
  * With read_fault=zero_page a read of a hole maps the shared zero page
  * read-only (on 6.10+ only in mappings that can never be written: see
@@ -30,6 +33,7 @@
 
 #include "faultaround.h"
 #include "object.h"
+#include "unmapped.h"
 #include "zeropool.h"
 
 /*
@@ -46,6 +50,7 @@ static vm_fault_t zp_dev_fault_alloc(struct vm_fault *vmf)
 	int err;
 
 	this_cpu_inc(zp_pcpu_cnt.dev_faults);
+	zp_unmapped_fault(obj, vmf->pgoff);
 	page = zp_object_lookup(obj, vmf->pgoff);
 	if (!page) {
 		page = zp_object_instantiate(obj, vmf->pgoff, false);
@@ -69,6 +74,7 @@ static vm_fault_t zp_dev_fault(struct vm_fault *vmf)
 	struct page *page;
 
 	this_cpu_inc(zp_pcpu_cnt.dev_faults);
+	zp_unmapped_fault(obj, vmf->pgoff);
 	page = zp_object_lookup(obj, vmf->pgoff);
 	if (!page) {
 		if (!(vmf->flags & FAULT_FLAG_WRITE))
@@ -108,16 +114,28 @@ static vm_fault_t zp_dev_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 	return 0;
 }
 
+/*
+ * A mapping goes (munmap, exit, the middle of a split, the old place of
+ * an mremap): its PTEs are gone; what it leaves uncovered is bounded.
+ * Having ->close also keeps the core from merging our VMAs.
+ */
+static void zp_dev_vma_close(struct vm_area_struct *vma)
+{
+	zp_unmapped_close(vma->vm_file->private_data, vma);
+}
+
 static const struct vm_operations_struct zp_vm_ops = {
 	.fault = zp_dev_fault,
 	.map_pages = zp_dev_map_pages,
 	.pfn_mkwrite = zp_dev_pfn_mkwrite,
+	.close = zp_dev_vma_close,
 };
 
 /* No pfn_mkwrite: the core maps our pages writable with no write-notify. */
 static const struct vm_operations_struct zp_vm_ops_alloc = {
 	.fault = zp_dev_fault_alloc,
 	.map_pages = zp_dev_map_pages,
+	.close = zp_dev_vma_close,
 };
 
 static int zp_dev_mmap(struct file *file, struct vm_area_struct *vma)
@@ -126,6 +144,8 @@ static int zp_dev_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	zp_vm_flags_set(vma, VM_MIXEDMAP);
+	zp_unmapped_clear(file->private_data, vma->vm_pgoff,
+			  vma->vm_pgoff + vma_pages(vma) - 1);
 	if (READ_ONCE(zp_tun.read_fault) == ZP_READ_FAULT_ZERO_PAGE &&
 	    zp_vma_may_map_zero_page(vma))
 		vma->vm_ops = &zp_vm_ops;
@@ -147,7 +167,10 @@ static int zp_dev_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* The last close: every mapping holds the file, so none is left. */
+/*
+ * The last close: every mapping holds the file, so none is left, and the
+ * object goes with every page it kept.
+ */
 static int zp_dev_release(struct inode *inode, struct file *file)
 {
 	zp_object_release(file->private_data);

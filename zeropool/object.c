@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The memory object behind one open file of /dev/zeropool, from its
- * creation (open) to the release of its last page (last close).
+ * creation (open) to its release with the pages left (last close); a
+ * page no mapping covers may go before (unmapped.c decides, discard does
+ * it).  Every page it holds is charged to the user who opened it
+ * (dev_pages), from the moment it enters the object to the moment it
+ * leaves.
  *
  * An object is an xarray of its pages indexed by file offset, so that
  * every mapping of the file (and every child that inherited one) sees the
@@ -35,6 +39,7 @@
 #include <linux/xarray.h>
 
 #include <zeropool/pool.h>
+#include <zeropool/users.h>
 
 #include "object.h"
 #include "zeropool.h"
@@ -60,7 +65,10 @@ static struct file_system_type zp_fs_type = {
 	.kill_sb = kill_anon_super,
 };
 
-/* Returns a new, empty object with its own inode, or an ERR_PTR. */
+/*
+ * Returns a new, empty object with its own inode, charged to the current
+ * user, or an ERR_PTR.
+ */
 struct zp_object *zp_object_create(void)
 {
 	struct zp_object *obj;
@@ -70,11 +78,17 @@ struct zp_object *zp_object_create(void)
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&obj->lock);
+	mutex_init(&obj->unmap_lock);
 	xa_init(&obj->pages);
 
+	obj->user = zp_user_get_current();
+	if (!obj->user) {
+		err = -ENOMEM;
+		goto out_free;
+	}
 	err = simple_pin_fs(&zp_fs_type, &zp_fs_mnt, &zp_fs_count);
 	if (err)
-		goto out_free;
+		goto out_put_user;
 	obj->inode = alloc_anon_inode(zp_fs_mnt->mnt_sb);
 	if (IS_ERR(obj->inode)) {
 		err = PTR_ERR(obj->inode);
@@ -84,15 +98,17 @@ struct zp_object *zp_object_create(void)
 
 out_unpin_fs:
 	simple_release_fs(&zp_fs_mnt, &zp_fs_count);
+out_put_user:
+	zp_user_put(obj->user);
 out_free:
 	kfree(obj);
 	return ERR_PTR(err);
 }
 
 /*
- * Frees @obj and drops its references to its pages.  Called on the last
- * close of the file: every mapping holds the file, so no mapping is left,
- * and a page we alone hold can be re-zeroed.
+ * Frees @obj, drops its references to its pages and its charges.  Called
+ * on the last close of the file: every mapping holds the file, so no
+ * mapping is left, and a page we alone hold can be re-zeroed.
  */
 void zp_object_release(struct zp_object *obj)
 {
@@ -102,27 +118,68 @@ void zp_object_release(struct zp_object *obj)
 	xa_for_each(&obj->pages, index, page)
 		zp_put_page(page);
 	xa_destroy(&obj->pages);
+	zp_user_uncharge(obj->user, ZP_USER_DEV_UNMAPPED,
+			 atomic_long_read(&obj->nr_unmapped));
+	zp_user_uncharge(obj->user, ZP_USER_DEV_PAGES,
+			 atomic_long_read(&obj->nr_pages));
+	zp_user_put(obj->user);
 	iput(obj->inode);
 	simple_release_fs(&zp_fs_mnt, &zp_fs_count);
 	kfree(obj);
 }
 
 /*
- * Puts @page at @index.  On error (-EBUSY: a racer's page is there) @page
- * goes back to the pool: nobody mapped it, so it is still zero.
+ * Takes the page at @index out of @obj and drops the object's reference
+ * (back to the pool if it was the last).  Only for an index no mapping
+ * covers, with the object's mappings held still (unmapped.c), so that no
+ * fault can be looking the page up.  Returns whether the page was marked
+ * ZP_OBJECT_UNMAPPED, for the caller to uncharge.
+ */
+bool zp_object_discard(struct zp_object *obj, pgoff_t index)
+{
+	XA_STATE(xas, &obj->pages, index);
+	struct page *page;
+	bool marked;
+
+	xas_lock(&xas);
+	page = xas_load(&xas);
+	marked = page && xas_get_mark(&xas, ZP_OBJECT_UNMAPPED);
+	if (page)
+		xas_store(&xas, NULL);
+	xas_unlock(&xas);
+	if (!page)
+		return false;
+	atomic_long_dec(&obj->nr_pages);
+	zp_user_uncharge(obj->user, ZP_USER_DEV_PAGES, 1);
+	zp_put_page(page);
+	return marked;
+}
+
+/*
+ * Puts @page at @index, charged to the opener within pool/user_max_pages.
+ * On error (-EBUSY: a racer's page is there; -EDQUOT: the opener is at
+ * the cap) @page goes back to the pool: nobody mapped it, so it is still
+ * zero.
  */
 static int zp_object_add(struct zp_object *obj, pgoff_t index,
 			 struct page *page)
 {
-	int err;
+	unsigned long cap = READ_ONCE(zp_tun.user_max_pages);
+	int err = -EDQUOT;
 
+	if (!zp_user_charge(obj->user, ZP_USER_DEV_PAGES, 1, cap))
+		goto out_give;
 	err = xa_insert(&obj->pages, index, page, GFP_KERNEL);
-	if (err) {
-		zp_give_page(page);
-		return err;
-	}
+	if (err)
+		goto out_uncharge;
 	atomic_long_inc(&obj->nr_pages);
 	return 0;
+
+out_uncharge:
+	zp_user_uncharge(obj->user, ZP_USER_DEV_PAGES, 1);
+out_give:
+	zp_give_page(page);
+	return err;
 }
 
 /* Drops every PTE of @index in every mapping of @obj. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The memory object behind one open file of /dev/zeropool (object.c).
- * Only object.c writes its fields; the other files read them through the
- * helpers below.
+ * Only object.c writes its fields but nr_unmapped and the unmapped marks,
+ * which are unmapped.c's; the other files read them through the helpers
+ * below.
  */
 #ifndef _ZEROPOOL_OBJECT_H
 #define _ZEROPOOL_OBJECT_H
@@ -13,6 +14,15 @@
 #include <linux/mutex.h>
 #include <linux/xarray.h>
 
+struct zp_user;
+
+/*
+ * The mark of the pages no mapping of the object covers, each charged to
+ * the user's dev_unmapped_pages (unmapped.c); set and cleared under the
+ * xarray's lock, and dropped with the page when it leaves the object.
+ */
+#define ZP_OBJECT_UNMAPPED	XA_MARK_0
+
 struct zp_object {
 	struct inode *inode;	/* owns the address_space of our mappings */
 	/*
@@ -22,11 +32,25 @@ struct zp_object {
 	 */
 	struct mutex lock;
 	struct xarray pages;	/* index -> page; each holds one reference */
-	atomic_long_t nr_pages;
+	atomic_long_t nr_pages;	/* charged to user's dev_pages */
 	bool zero_mapped;	/* a zero-page PTE may exist: set under lock */
+	/*
+	 * The opener: charged for every page from creation to release,
+	 * whoever holds the file later; the reference lives as long.
+	 */
+	struct zp_user *user;
+	/*
+	 * Serializes the scans of unmapped.c, so that of two mappings
+	 * closing at once the last sees neither (unmapped.c).
+	 */
+	struct mutex unmap_lock;
+	atomic_long_t nr_unmapped;	/* pages marked ZP_OBJECT_UNMAPPED */
 };
 
-/* The page at @index, or NULL for a hole; pages stay until release. */
+/*
+ * The page at @index, or NULL for a hole; a page stays until release, or
+ * until no mapping covers it and unmapped.c discards it.
+ */
 static inline struct page *zp_object_lookup(struct zp_object *obj,
 					    pgoff_t index)
 {
@@ -48,6 +72,7 @@ struct zp_object *zp_object_create(void);
 void zp_object_release(struct zp_object *obj);
 struct page *zp_object_instantiate(struct zp_object *obj, pgoff_t index,
 				   bool zap);
+bool zp_object_discard(struct zp_object *obj, pgoff_t index);
 unsigned long zp_object_fill_holes(struct zp_object *obj, pgoff_t *indices,
 				   struct page **pages, unsigned long nr);
 vm_fault_t zp_object_map_zero_page(struct zp_object *obj, struct vm_fault *vmf);

@@ -67,6 +67,12 @@ static int zp_check_low(const struct zp_attr *attr, u64 val)
 	return val < READ_ONCE(zp_tun.high_watermark) ? 0 : -EINVAL;
 }
 
+/* user_unmapped_max_pages and user_max_pages: at most all of RAM */
+static int zp_check_ram(const struct zp_attr *attr, u64 val)
+{
+	return val <= totalram_pages() ? 0 : -EINVAL;
+}
+
 static int zp_check_pow2(const struct zp_attr *attr, u64 val)
 {
 	return is_power_of_2(val) ? 0 : -EINVAL;
@@ -126,6 +132,18 @@ static ZP_TUNABLE_ENUM(zp_a_transparent, transparent, &zp_tun.transparent,
 		       zp_transparent_names, zp_check_transparent, NULL);
 ZP_PARAM(transparent, zp_a_transparent,
 	 "Anonymous faults served from the pool: off (default), cgroup (tasks in pool/transparent_cgroup) or all");
+/* Read at each unmap (unmapped.c): a new value bounds the next unmap. */
+static ZP_TUNABLE(zp_a_unmapped_max, user_unmapped_max_pages,
+		  &zp_tun.user_unmapped_max_pages, 0, U64_MAX,
+		  zp_check_ram, NULL);
+ZP_PARAM(user_unmapped_max_pages, zp_a_unmapped_max,
+	 "Per user, pages /dev/zeropool objects may keep that no mapping covers; past it an unmap discards them, 0 discards at each last unmap (default: 1/64 of RAM)");
+
+/* Read at each page an object takes (object.c). */
+static ZP_TUNABLE(zp_a_user_max, user_max_pages, &zp_tun.user_max_pages, 0,
+		  U64_MAX, zp_check_ram, NULL);
+ZP_PARAM(user_max_pages, zp_a_user_max,
+	 "Per user, pages /dev/zeropool objects may hold in all, mapped or not; a fault past it gets SIGBUS (default: 0, no cap)");
 
 struct attribute *zp_pool_tunable_attrs[] = {
 	ZP_ATTR_PTR(zp_a_max),
@@ -134,6 +152,8 @@ struct attribute *zp_pool_tunable_attrs[] = {
 	ZP_ATTR_PTR(zp_a_read_fault),
 	ZP_ATTR_PTR(zp_a_fault_around),
 	ZP_ATTR_PTR(zp_a_transparent),
+	ZP_ATTR_PTR(zp_a_unmapped_max),
+	ZP_ATTR_PTR(zp_a_user_max),
 	NULL,
 };
 
@@ -167,7 +187,10 @@ struct attribute *zp_scrub_tunable_attrs[] = {
 	NULL,
 };
 
-/* Defaults follow from what was given: high from max, low from high. */
+/*
+ * Defaults follow from what was given: high from max, low from high; the
+ * others from RAM.
+ */
 static void zp_tunables_defaults(void)
 {
 	if (!zp_a_max.param_given)
@@ -178,6 +201,8 @@ static void zp_tunables_defaults(void)
 		zp_tun.low_watermark = zp_tun.high_watermark / 4;
 	if (!zp_a_order.param_given)
 		zp_tun.scrub_order = min(9, ZP_MAX_PAGE_ORDER);
+	if (!zp_a_unmapped_max.param_given)
+		zp_tun.user_unmapped_max_pages = totalram_pages() / 64;
 }
 
 int zp_tunables_init(void)

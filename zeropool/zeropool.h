@@ -46,6 +46,8 @@ struct zp_tunables {
 	u64 scrub_enabled;
 	u64 offload_timeout_ms;
 	u64 fault_around_pages;	/* power of 2, 1..ZP_FAULT_AROUND_MAX */
+	u64 user_unmapped_max_pages;	/* per user, 0: free on last unmap */
+	u64 user_max_pages;	/* per user, all object pages; 0: no cap */
 	unsigned int zero_method;	/* enum zp_zero_method */
 	unsigned int read_fault;	/* enum zp_read_fault */
 	unsigned int transparent;	/* enum zp_transparent */

@@ -35,7 +35,7 @@ struct zeropool_info {
 	__u64 features;		/* ZEROPOOL_FEAT_* */
 	__u64 pool_pages;	/* zeroed pages ready in the pool now */
 	__u64 max_pages;	/* the pool's hard cap */
-	__u64 object_pages;	/* pages instantiated in this file's object */
+	__u64 object_pages;	/* pages this file's object holds now */
 	__u32 read_fault;	/* ZEROPOOL_READ_FAULT_* in force */
 	__u32 reserved;		/* zero */
 };

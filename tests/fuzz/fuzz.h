@@ -218,6 +218,8 @@ void fz_op_poll(void);
 /* zp_ops.c, with the ioctl numbers no device knows */
 void fz_op_zp_info(void);
 void fz_op_zp_mmap(void);
+void fz_op_zp_unmapped_limit(void);
+bool fz_zp_capped(void);
 void fz_op_unknown_ioctl(void);
 
 /* regions.c, operations */

@@ -51,6 +51,7 @@ static const struct fz_op fz_ops[] = {
 	{ fz_op_mremap, 1, false },
 	{ fz_op_touch, 4, false },
 	{ fz_op_sysfs_write, 3, false },
+	{ fz_op_zp_unmapped_limit, 1, false },
 	{ fz_op_sysfs_read, 1, false },
 	{ fz_op_dma_faults, 1, false },
 };

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /dev/zeropool: GET_INFO and mmap() with random flags, offsets and
- * lengths (MAP_PRIVATE must be refused); and ioctl numbers that neither
- * device knows, which both must answer with ENOTTY.
+ * lengths (MAP_PRIVATE must be refused); pool/user_unmapped_max_pages
+ * changed under the mappings; and ioctl numbers that neither device
+ * knows, which both must answer with ENOTTY.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <uapi/pagesplice.h>
 #include <uapi/zeropool.h>
 
+#include "../lib/zptest.h"
 #include "fuzz.h"
 
 static bool fz_cmd_known(unsigned int cmd)
@@ -190,4 +192,36 @@ void fz_op_zp_mmap(void)
 	}
 	if (e)
 		e->fresh = false;
+}
+
+/*
+ * The per-user bounds, moved while objects are mapped, unmapped and
+ * inherited: user_unmapped_max_pages 0 (every last unmap frees), a few
+ * pages (most unmaps pass it and discard) or more; user_max_pages mostly
+ * back to 0 (no cap), since sysfs.c's random writes leave small caps that
+ * make most faults SIGBUS.  Each value is in range and must be taken;
+ * sysfs.c puts the defaults back at the end.
+ */
+void fz_op_zp_unmapped_limit(void)
+{
+	static const char * const vals[] = { "0", "0", "1", "16", "512" };
+	static const char * const caps[] = { "0", "0", "0", "4096" };
+	const char *val = FZ_PICK(vals), *cap = FZ_PICK(caps);
+	int err = zp_write("pool/user_unmapped_max_pages", val);
+
+	if (err == -ENOENT)	/* zeropool.ko not loaded in this run */
+		return;
+	if (!err)
+		err = zp_write("pool/user_max_pages", cap);
+	if (err)
+		fz_fail("pool/user_unmapped_max_pages %s or user_max_pages %s refused: %s",
+			val, cap, strerror(-err));
+}
+
+/* ABI.md: a fault past pool/user_max_pages (when set) gets SIGBUS. */
+bool fz_zp_capped(void)
+{
+	uint64_t cap;
+
+	return !zp_read_u64("pool/user_max_pages", &cap) && cap;
 }

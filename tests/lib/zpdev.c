@@ -112,3 +112,48 @@ uint64_t zp_map_rss_kb(struct zp_map *m)
 	fclose(f);
 	tap_bail("no mapping at %p in smaps", m->addr);
 }
+
+uint64_t zp_user_counter(unsigned int uid, const char *counter)
+{
+	char rel[96];
+	uint64_t v;
+	int err;
+
+	snprintf(rel, sizeof(rel), "users/%u/%s", uid, counter);
+	err = zp_read_u64(rel, &v);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		tap_bail("read %s: %s", rel, strerror(-err));
+	return v;
+}
+
+int zp_dev_open(void)
+{
+	int fd = open(ZEROPOOL_DEVICE, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		tap_bail("open %s: %s", ZEROPOOL_DEVICE, strerror(errno));
+	return fd;
+}
+
+unsigned char *zp_dev_map(int fd, size_t pages, size_t first)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, pages * pg, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fd, first * pg);
+
+	if (p == MAP_FAILED)
+		tap_bail("mmap %zu pages at %zu: %s", pages, first,
+			 strerror(errno));
+	return p;
+}
+
+void zp_set_as_root(const char *rel, const char *val, unsigned int uid)
+{
+	if (seteuid(0))
+		tap_bail("seteuid(0): %s", strerror(errno));
+	zp_set(rel, val);
+	if (seteuid(uid))
+		tap_bail("seteuid(%u): %s", uid, strerror(errno));
+}

@@ -52,8 +52,9 @@ int main(int argc, char **argv)
 	bad("offload_timeout_ms=0");
 	bad("fault_around_pages=6");
 	bad("max_pages=999999999999");
+	bad("user_unmapped_max_pages=999999999999");	/* above RAM */
 
-	zp_load_zeropool("max_pages=3000 high_watermark=1500 low_watermark=100 scrub_order=4 zero_method=cpu read_fault=alloc scrub_enabled=0 fault_around_pages=8");
+	zp_load_zeropool("max_pages=3000 high_watermark=1500 low_watermark=100 scrub_order=4 zero_method=cpu read_fault=alloc scrub_enabled=0 fault_around_pages=8 user_unmapped_max_pages=0 user_max_pages=100000");
 	tap_ok(zp_get("pool/max_pages") == 3000, "max_pages parameter applied");
 	tap_ok(zp_get("pool/high_watermark") == 1500 &&
 	       zp_get("pool/low_watermark") == 100, "watermark parameters applied");
@@ -65,6 +66,9 @@ int main(int argc, char **argv)
 	       !strcmp(val, "alloc"), "read_fault parameter applied");
 	tap_ok(zp_get("pool/fault_around_pages") == 8,
 	       "fault_around_pages parameter applied");
+	tap_ok(zp_get("pool/user_unmapped_max_pages") == 0 &&
+	       zp_get("pool/user_max_pages") == 100000,
+	       "user_unmapped_max_pages and user_max_pages parameters applied");
 	/* one declaration: the parameter reads what the file holds now */
 	tap_ok(zp_write("pool/max_pages", "2500") == 0 &&
 	       param_is("max_pages", "2500"),

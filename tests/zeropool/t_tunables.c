@@ -75,6 +75,9 @@ int main(int argc, char **argv)
 	reject("pool/fault_around_pages", "32");	/* above 16 */
 	snprintf(big, sizeof(big), "%llu", 1ULL << 62);
 	reject("pool/max_pages", big);		/* above half of RAM */
+	reject("pool/user_unmapped_max_pages", big);	/* above RAM */
+	reject("pool/user_unmapped_max_pages", "-1");
+	reject("pool/user_max_pages", big);		/* above RAM */
 	tap_ok(zp_write("pool/hits", "0") == -EACCES,
 	       "counters are read-only (EACCES)");
 
@@ -88,6 +91,10 @@ int main(int argc, char **argv)
 	accept("pool/fault_around_pages", "16", "16");
 	accept("pool/fault_around_pages", "1", "1");
 	accept("scrub/offload_timeout_ms", "250", "250");
+	accept("pool/user_unmapped_max_pages", "0", "0");
+	accept("pool/user_unmapped_max_pages", "1024", "1024");
+	accept("pool/user_max_pages", "4096", "4096");
+	accept("pool/user_max_pages", "0", "0");
 
 	zp_unload_quiet("zeropool");
 	return tap_done();
