@@ -81,6 +81,7 @@ struct zp_object *zp_object_create(void)
 	mutex_init(&obj->unmap_lock);
 	xa_init(&obj->pages);
 
+	obj->capped = !capable(CAP_SYS_RESOURCE);
 	obj->user = zp_user_get_current();
 	if (!obj->user) {
 		err = -ENOMEM;
@@ -156,7 +157,8 @@ bool zp_object_discard(struct zp_object *obj, pgoff_t index)
 }
 
 /*
- * Puts @page at @index, charged to the opener within pool/user_max_pages.
+ * Puts @page at @index, charged to the opener within pool/user_max_pages
+ * (unless the opener had CAP_SYS_RESOURCE).
  * On error (-EBUSY: a racer's page is there; -EDQUOT: the opener is at
  * the cap) @page goes back to the pool: nobody mapped it, so it is still
  * zero.
@@ -164,7 +166,7 @@ bool zp_object_discard(struct zp_object *obj, pgoff_t index)
 static int zp_object_add(struct zp_object *obj, pgoff_t index,
 			 struct page *page)
 {
-	unsigned long cap = READ_ONCE(zp_tun.user_max_pages);
+	unsigned long cap = obj->capped ? READ_ONCE(zp_tun.user_max_pages) : 0;
 	int err = -EDQUOT;
 
 	if (!zp_user_charge(obj->user, ZP_USER_DEV_PAGES, 1, cap))

@@ -40,6 +40,11 @@ struct zp_object {
 	 */
 	struct zp_user *user;
 	/*
+	 * pool/user_max_pages applies (the opener had no CAP_SYS_RESOURCE,
+	 * which lifts it as it lifts rlimits); set at open, never changed.
+	 */
+	bool capped;
+	/*
 	 * Serializes the scans of unmapped.c, so that of two mappings
 	 * closing at once the last sees neither (unmapped.c).
 	 */

@@ -143,7 +143,7 @@ ZP_PARAM(user_unmapped_max_pages, zp_a_unmapped_max,
 static ZP_TUNABLE(zp_a_user_max, user_max_pages, &zp_tun.user_max_pages, 0,
 		  U64_MAX, zp_check_ram, NULL);
 ZP_PARAM(user_max_pages, zp_a_user_max,
-	 "Per user, pages /dev/zeropool objects may hold in all, mapped or not; a fault past it gets SIGBUS (default: 0, no cap)");
+	 "Per user, pages /dev/zeropool objects opened without CAP_SYS_RESOURCE may hold in all, mapped or not; a fault past it gets SIGBUS (default: 1/8 of RAM, 0: no cap)");
 
 struct attribute *zp_pool_tunable_attrs[] = {
 	ZP_ATTR_PTR(zp_a_max),
@@ -203,6 +203,8 @@ static void zp_tunables_defaults(void)
 		zp_tun.scrub_order = min(9, ZP_MAX_PAGE_ORDER);
 	if (!zp_a_unmapped_max.param_given)
 		zp_tun.user_unmapped_max_pages = totalram_pages() / 64;
+	if (!zp_a_user_max.param_given)
+		zp_tun.user_max_pages = totalram_pages() / 8;
 }
 
 int zp_tunables_init(void)

@@ -10,7 +10,8 @@
  *     once: dev_unmapped_pages never passes user_unmapped_max_pages;
  *   - one mapping, every 4 MiB dropped with MADV_DONTNEED: the pages stay
  *     in the object (a mapping covers them) and are counted in dev_pages;
- *     only user_max_pages bounds them.
+ *     user_max_pages (RAM/8 by default) bounds them; an opener with
+ *     CAP_SYS_RESOURCE is not capped.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -117,10 +118,28 @@ static void dontneed_rounds(unsigned char *p)
 static void dontneed(void)
 {
 	size_t len = (size_t)ROUNDS * CHUNK * page_size;
-	uint64_t held;
+	uint64_t held, dflt = zp_get("pool/user_max_pages");
+	char val[32];
 	unsigned char *p;
 	int fd = zp_dev_open();
 
+	/* the default cap: RAM/8 (less than the rounds in a 2 GiB guest) */
+	p = zp_dev_map(fd, (size_t)ROUNDS * CHUNK, 0);
+	dontneed_rounds(p);
+	if (dflt < (uint64_t)ROUNDS * CHUNK)
+		tap_ok(touched < (uint64_t)ROUNDS * CHUNK &&
+		       counter("dev_pages") == dflt,
+		       "default user_max_pages %llu (RAM/8) bounds MADV_DONTNEED'd pages: SIGBUS past it (%llu touched, %llu held)",
+		       (unsigned long long)dflt, (unsigned long long)touched,
+		       (unsigned long long)counter("dev_pages"));
+	else
+		tap_skip("RAM/8 is more than the %d pages this test touches",
+			 ROUNDS * CHUNK);
+	munmap(p, len);
+	close(fd);
+
+	zp_set_as_root("pool/user_max_pages", "0", NOBODY);
+	fd = zp_dev_open();
 	p = zp_dev_map(fd, (size_t)ROUNDS * CHUNK, 0);
 	dontneed_rounds(p);
 	held = counter("dev_pages");
@@ -145,7 +164,24 @@ static void dontneed(void)
 	munmap(p, len);
 	close(fd);
 	tap_ok(counter("dev_pages") == 0, "closing the fd frees them");
-	zp_set_as_root("pool/user_max_pages", "0", NOBODY);
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)dflt);
+	zp_set_as_root("pool/user_max_pages", val, NOBODY);
+}
+
+/* An opener with CAP_SYS_RESOURCE (root here) is not capped. */
+static void privileged_uncapped(void)
+{
+	unsigned char *p;
+	int fd;
+
+	zp_set("pool/user_max_pages", "1024");
+	fd = zp_dev_open();
+	p = zp_dev_map(fd, 2048, 0);
+	memset(p, 1, 2048 * page_size);
+	tap_ok(zp_get("users/0/dev_pages") == 2048,
+	       "an opener with CAP_SYS_RESOURCE holds 2048 pages past user_max_pages 1024");
+	munmap(p, 2048 * page_size);
+	close(fd);
 }
 
 static double now_ms(void)
@@ -190,8 +226,9 @@ int main(int argc, char **argv)
 	tap_init(argv[0]);
 	page_size = sysconf(_SC_PAGESIZE);
 	zp_load_zeropool("read_fault=alloc");
-	tap_ok(zp_get("pool/user_max_pages") == 0,
-	       "user_max_pages defaults to 0 (no cap)");
+	tap_ok(zp_get("pool/user_max_pages") == zp_meminfo_kb("MemTotal") / 4 / 8,
+	       "user_max_pages defaults to 1/8 of RAM (%llu pages)",
+	       (unsigned long long)zp_get("pool/user_max_pages"));
 	if (chmod(ZEROPOOL_DEVICE, 0666))
 		tap_bail("chmod %s", ZEROPOOL_DEVICE);
 	if (setresuid(NOBODY, NOBODY, 0))
@@ -203,6 +240,7 @@ int main(int argc, char **argv)
 
 	if (setresuid(0, 0, 0))
 		tap_bail("setresuid(0)");
+	privileged_uncapped();
 	zp_unload_quiet("zeropool");
 	return tap_done();
 }
