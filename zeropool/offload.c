@@ -74,7 +74,7 @@ static void zp_offload_done(struct zp_zero_req *req, int status)
 	struct zp_node *node = zp_nodes[req->nid];
 	struct zp_offload_queue *q = &node->offload;
 	unsigned long nr = 1UL << req->order, flags;
-	bool to_pool;
+	bool to_pool, surplus;
 
 	/*
 	 * The block is in the pool (or dirty) before it leaves the queue,
@@ -83,9 +83,21 @@ static void zp_offload_done(struct zp_zero_req *req, int status)
 	 */
 	spin_lock_irqsave(&q->lock, flags);
 	to_pool = !status && !r->late;
-	zp_node_add_block(node, req->page, req->order, to_pool);
+	/*
+	 * A late block stopped counting toward the watermark when it went
+	 * late, so the scrubber may have filled its place: then it goes back
+	 * to the allocator rather than push the pool past high_watermark.
+	 */
+	surplus = r->late && zp_node_pages(node) + zp_node_dirty_pages(node) >=
+			     READ_ONCE(zp_tun.high_watermark);
+	if (!surplus)
+		zp_node_add_block(node, req->page, req->order, to_pool);
 	zp_offload_dequeue_locked(q, r);
 	spin_unlock_irqrestore(&q->lock, flags);
+	if (surplus) {
+		__free_pages(req->page, req->order);
+		zp_unreserve(nr);
+	}
 
 	atomic64_add(nr, to_pool ? &zp_cnt.zeroed_offload :
 				   &zp_cnt.offload_fallbacks);
