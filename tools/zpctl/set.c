@@ -16,7 +16,9 @@ static const char set_usage[] =
 "\n"
 "Write VALUE to the tunable /sys/kernel/zeropool/PATH (e.g. pool/max_pages,\n"
 "scrub/zero_method; \"pool.max_pages\" works too).  The kernel validates\n"
-"the value; its refusal is shown as the write's error, verbatim.\n"
+"the value; its refusal is shown as the write's error, verbatim.  An empty\n"
+"VALUE (\"\") is written as an empty line, not as nothing: files that take\n"
+"it mean \"none\" (pool/transparent_cgroup), numeric ones refuse it.\n"
 "\n"
 "  -h, --help   this text\n"
 "\n"
@@ -107,6 +109,12 @@ int cmd_set(int argc, char **argv)
 			zp_hint("writing tunables needs root");
 		goto out_free;
 	}
+	/*
+	 * sysfs never sees a write of 0 bytes (no ->store call): an empty
+	 * VALUE is sent as an empty line, for the kernel to take or refuse.
+	 */
+	if (!*value)
+		value = "\n";
 	n = write(fd, value, strlen(value));
 	err = n < 0 ? errno : 0;
 	close(fd);

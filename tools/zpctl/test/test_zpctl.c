@@ -277,6 +277,19 @@ static void put(const char *rel, const char *val, mode_t mode)
 	free(dir);
 }
 
+/* The first byte of a fake file (a write does not truncate it), or -1. */
+static int fake_first_byte(const char *rel)
+{
+	char *path = zp_xasprintf("%s/%s", fake, rel);
+	FILE *f = fopen(path, "r");
+	int c = f ? fgetc(f) : -1;
+
+	if (f)
+		fclose(f);
+	free(path);
+	return c;
+}
+
 static void make_fake_tree(void)
 {
 	snprintf(fake, sizeof(fake), "/tmp/zpctl-test.XXXXXX");
@@ -447,6 +460,12 @@ static void test_cli(void)
 	rc = run(&out, "set pool.max_pages 2000");
 	ok(rc == 0 && strstr(out, "pool/max_pages: 1000 -> 2000"),
 	   "cli: set writes a tunable and shows old -> new");
+	free(out);
+	rc = run(&out, "set pool.max_pages ''");
+	ok(rc == 0 && fake_first_byte("sys/pool/max_pages") == '\n',
+	   "cli: set PATH '' writes an empty line (sysfs ignores an empty write)");
+	free(out);
+	rc = run(&out, "set pool.max_pages 2000");
 	free(out);
 	rc = run(&out, "set pool/hits 5");
 	ok(rc == 1 && strstr(out, "read-only"), "cli: set of a counter exits 1");
