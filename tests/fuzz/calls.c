@@ -83,6 +83,9 @@ static const struct fz_call_def fz_calls[FZ_NCALLS] = {
 	/* ABI-bte_offload.md: no such channel, or an empty/long name */
 	[FZ_SYSFS_CHANNEL] = { "sysfs write bte_offload/channel",
 			       { EINVAL, ENODEV } },
+	/* ABI.md: not absolute, no such cgroup, not a cgroup directory */
+	[FZ_SYSFS_CGROUP] = { "sysfs write pool/transparent_cgroup",
+			      { EINVAL, ENOENT, ENOTDIR, ENOMEM } },
 	/* ABI.md: read-only files answer EACCES to an open for writing */
 	[FZ_SYSFS_RO] = { "sysfs open read-only for writing", { EACCES } },
 	[FZ_SYSFS_READ] = { "sysfs read", { 0 } },

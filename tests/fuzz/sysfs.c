@@ -146,7 +146,9 @@ static void fz_write_file(const struct fz_sysfile *f)
 	char path[256];
 	size_t len = fz_value(f, buf, sizeof(buf));
 	enum fz_call call = strstr(f->rel, "bte_offload/channel") ?
-			    FZ_SYSFS_CHANNEL : FZ_SYSFS_WRITE;
+			    FZ_SYSFS_CHANNEL :
+			    strstr(f->rel, "pool/transparent_cgroup") ?
+			    FZ_SYSFS_CGROUP : FZ_SYSFS_WRITE;
 	ssize_t n;
 	int fd;
 
