@@ -14,6 +14,7 @@
 #   make check-debug     the in-guest suite and a kmemleak scan in a debug
 #                        kernel (KASAN, lockdep, ...) built once from source
 #   make demo            setup, build, boot each kernel, show the modules
+#   make deb             Debian packages zeropool-dkms and zpctl (build/deb/)
 #   make lint            checkpatch and sparse over our sources
 
 SHELL := /bin/bash
@@ -32,7 +33,7 @@ else ifneq ($(wildcard $(KDIR)/Makefile),)
 HAVE_KDIR := 1
 endif
 
-.PHONY: all modules kernels user check check-debug demo lint setup install clean help
+.PHONY: all modules kernels user check check-debug demo deb lint setup install clean help
 
 ifeq ($(HAVE_KDIR),1)
 all: modules user
@@ -112,6 +113,9 @@ endif
 	$(MAKE) -C tools/zpctl TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)" install
 	$(MAKE) -C lib TOP=$(TOP) BUILD=$(BUILD)/user CC="$(CC)" CFLAGS="$(USER_CFLAGS)" install
 	DESTDIR=$(DESTDIR) udev/install install
+
+deb:
+	scripts/deb
 
 clean:
 	rm -rf $(BUILD)
