@@ -22,6 +22,7 @@
 #include <linux/string.h>
 
 #include "bte.h"
+#include "trace.h"
 
 struct bte_state bte;
 /* What cap= asked for; set once by bte_backend_init(). */
@@ -257,7 +258,10 @@ static int bte_submit_check_locked(struct bte_chan **chp)
 static int bte_submit(struct zp_zero_backend *backend,
 		      struct zp_zero_req *zreq)
 {
-	u64 start = ktime_get_ns();
+	/* @zreq may be completed and gone once submitted */
+	unsigned int order = zreq->order;
+	u64 start = ktime_get_ns(), ns;
+	int nid = zreq->nid;
 	struct bte_chan *ch;
 	int err;
 
@@ -272,7 +276,11 @@ static int bte_submit(struct zp_zero_backend *backend,
 		err = min(err, 0);
 		bte_chan_put(ch);
 	}
-	bte_reqs_count_submit(err, ktime_get_ns() - start);
+	ns = ktime_get_ns() - start;
+	bte_reqs_count_submit(err, ns);
+	trace_bte_submit(nid, order, err, ns);
+	if (err)
+		trace_bte_fallback(PAGE_SIZE << order, err);
 	return err;
 }
 
@@ -299,6 +307,7 @@ static void bte_timeout_fn(struct work_struct *work)
 	} else if (time_after_eq(jiffies, next)) {
 		pr_warn_ratelimited("%s: request timed out, terminating the channel\n",
 				    ch->name);
+		trace_bte_timeout(jiffies_to_msecs(jiffies - next));
 		bte_reqs_reset(ch, true);
 	} else {
 		schedule_delayed_work(&bte.timeout_work,

@@ -33,6 +33,7 @@
 #include <linux/slab.h>
 
 #include "bte.h"
+#include "trace.h"
 
 /* A channel just acquired: nothing on it yet. */
 void bte_reqs_init(struct bte_chan *ch)
@@ -81,8 +82,11 @@ static void bte_finish_req(struct bte_req *req, int status)
 		atomic64_inc(&bte_cnt.errors);
 		break;
 	}
-	if (status)
+	trace_bte_complete(req->len, status, ktime_get_ns() - req->submitted_ns);
+	if (status) {
 		atomic64_inc(&bte_cnt.cpu_fallbacks);
+		trace_bte_fallback(req->len, status);
+	}
 	if (req->quarantined &&
 	    !atomic64_sub_return(req->len >> PAGE_SHIFT,
 				 &bte_cnt.quarantined_pages))
@@ -386,6 +390,7 @@ int bte_reqs_submit(struct bte_chan *ch, struct zp_zero_req *zreq)
 	nchunks = DIV_ROUND_UP(req->len, ch->max_chunk);
 	req->chunks_left = nchunks;
 	req->deadline = jiffies + msecs_to_jiffies(READ_ONCE(bte_tun.timeout_ms));
+	req->submitted_ns = ktime_get_ns();
 	/* An engine that cannot be stopped keeps our callback reachable. */
 	if (!ch->can_terminate)
 		bte_req_pin_module(req);

@@ -19,6 +19,7 @@
 #include <linux/uaccess.h>
 
 #include "ps.h"
+#include "trace.h"
 
 struct ps_cqe *ps_cqe_alloc(void)
 {
@@ -110,6 +111,8 @@ struct ps_cqe *ps_cq_post_locked(struct ps_ring *ring, struct ps_cqe *cqe)
 
 	lockdep_assert_held(&ring->lock);
 	atomic64_inc(&ps_stats.completions);
+	trace_ps_complete(cqe->c.seq_first, cqe->c.seq_last, cqe->c.user_tag,
+			  cqe->c.bytes, cqe->c.flags);
 	if (ring->closed)
 		return cqe;
 	ps_ring_notify_locked(ring);

@@ -13,13 +13,16 @@
 #include <linux/uaccess.h>
 
 #include "ps.h"
+#include "trace.h"
 
 static int ps_submit_one(struct ps_ring *ring,
 			 struct pagesplice_buf __user *ubuf, u32 flags,
 			 bool nonblock)
 {
+	size_t threshold = READ_ONCE(ps_copy_threshold);
 	struct pagesplice_buf b;
 	struct ps_seg *seg;
+	u32 seg_flags;
 	bool copy;
 	u64 seq;
 	int ret;
@@ -36,8 +39,7 @@ static int ps_submit_one(struct ps_ring *ring,
 	if (b.addr + b.len < b.addr ||
 	    !access_ok(u64_to_user_ptr(b.addr), b.len))
 		return -EFAULT;
-	copy = !(flags & PAGESPLICE_SUBMIT_NOCOPY) &&
-	       b.len < READ_ONCE(ps_copy_threshold);
+	copy = !(flags & PAGESPLICE_SUBMIT_NOCOPY) && b.len < threshold;
 
 	ret = ps_ring_reserve(ring, b.len, nonblock);
 	if (ret)
@@ -47,7 +49,13 @@ static int ps_submit_one(struct ps_ring *ring,
 		ps_ring_unreserve(ring, b.len);
 		return PTR_ERR(seg);
 	}
+	seg_flags = seg->flags;
+	trace_ps_copy_decision(b.len, threshold,
+			       flags & PAGESPLICE_SUBMIT_NOCOPY, seg_flags,
+			       seg->nr_pages);
 	ps_queue_enqueue(ring, seg, &seq);
+	/* a consumer may have freed @seg already */
+	trace_ps_submit(seq, b.user_tag, b.len, seg_flags);
 	/* queued now: a failure here cannot be undone, nor reported */
 	if (put_user(seq, &ubuf->seq))
 		pr_debug("seq %llu not written back\n", seq);

@@ -17,6 +17,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 
+#include "trace.h"
 #include "zeropool.h"
 
 struct zp_node *zp_nodes[MAX_NUMNODES];
@@ -139,7 +140,9 @@ struct page *zp_take_page(int nid, gfp_t gfp)
 	if (likely(page))
 		return page;
 	this_cpu_inc(zp_pcpu_cnt.misses);
-	return zp_alloc_inline(zp_pool_nid(nid), gfp);
+	nid = zp_pool_nid(nid);
+	trace_zp_pool_miss(nid, false);
+	return zp_alloc_inline(nid, gfp);
 }
 EXPORT_SYMBOL_GPL(zp_take_page);
 

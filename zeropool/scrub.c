@@ -18,6 +18,7 @@
 
 #include <zeropool/compat.h>
 
+#include "trace.h"
 #include "zeropool.h"
 
 #define ZP_SCRUB_DIRTY_BATCH	64
@@ -88,7 +89,9 @@ static bool zp_scrub_block(struct zp_node *node, unsigned long want)
 	struct page *page = NULL;
 	enum zp_zero_method m;
 	gfp_t gfp = zp_scrub_gfp();
+	bool nt;
 	unsigned long nr;
+	u64 start;
 	LIST_HEAD(pages);
 
 	for (; order >= 0; order--) {
@@ -106,6 +109,7 @@ static bool zp_scrub_block(struct zp_node *node, unsigned long want)
 	atomic64_inc(&zp_cnt.blocks[order]);
 	if (zp_allocator_zeroes(gfp)) {
 		atomic64_add(nr, &zp_cnt.prezeroed);
+		trace_zp_scrub_block(node->nid, order, ZP_TRACE_ZERO_ALLOCATOR, 0);
 		zp_node_add_block(node, page, order, true);
 		return true;
 	}
@@ -113,8 +117,14 @@ static bool zp_scrub_block(struct zp_node *node, unsigned long want)
 	if (m == ZP_ZERO_OFFLOAD && zp_offload_submit(node, page, order))
 		return true;	/* its completion adds it to the pool */
 	/* offload's fallback uses non-temporal stores too */
+	nt = m == ZP_ZERO_NT || m == ZP_ZERO_OFFLOAD;
+	start = trace_zp_scrub_block_enabled() ? ktime_get_ns() : 0;
 	zp_block_split(page, order, &pages);
-	zp_zero_page_list(&pages, nr, m == ZP_ZERO_NT || m == ZP_ZERO_OFFLOAD);
+	zp_zero_page_list(&pages, nr, nt);
+	if (start)
+		trace_zp_scrub_block(node->nid, order,
+				     nt ? ZP_TRACE_ZERO_NT : ZP_TRACE_ZERO_CPU,
+				     ktime_get_ns() - start);
 	zp_node_add_zeroed(node, &pages, nr);
 	return true;
 }

@@ -11,6 +11,7 @@
 
 #include <zeropool/compat.h>
 
+#include "trace.h"
 #include "zeropool.h"
 
 unsigned long zp_pressure_until;
@@ -34,6 +35,7 @@ static unsigned long zp_shrink_scan(struct shrinker *s,
 	atomic64_inc(&zp_cnt.shrink_scans);
 	freed = zp_release_pages(sc->nr_to_scan);
 	atomic64_add(freed, &zp_cnt.shrink_freed);
+	trace_zp_shrink(sc->nr_to_scan, freed);
 	return freed ? freed : SHRINK_STOP;
 }
 

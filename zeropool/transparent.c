@@ -41,6 +41,7 @@
 #include <zeropool/compat.h>
 #include <zeropool/stats.h>
 
+#include "trace.h"
 #include "zeropool.h"
 
 /*
@@ -95,6 +96,7 @@ static struct page *zp_tp_take(gfp_t gfp, int order,
 	page = zp_take_pooled_page(nid);
 	if (!page) {
 		this_cpu_inc(zp_pcpu_cnt.tp_misses);
+		trace_zp_pool_miss(nid, true);
 		return NULL;
 	}
 	this_cpu_inc(zp_pcpu_cnt.tp_served);
