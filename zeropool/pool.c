@@ -233,6 +233,9 @@ int zp_pool_init(void)
 		INIT_LIST_HEAD(&node->dirty);
 		init_waitqueue_head(&node->scrub_wait);
 		zp_nodes[nid] = node;
+		node->tp_served = alloc_percpu(u64);
+		if (!node->tp_served)
+			goto out_free_nodes;
 	}
 	if (zp_pcp_init())
 		goto out_free_nodes;
@@ -251,6 +254,8 @@ void zp_pool_exit(void)
 	zp_pcp_exit();
 	WARN_ON(atomic_long_read(&zp_held));
 	for (nid = 0; nid < MAX_NUMNODES; nid++) {
+		if (zp_nodes[nid])
+			free_percpu(zp_nodes[nid]->tp_served);
 		kfree(zp_nodes[nid]);
 		zp_nodes[nid] = NULL;
 	}

@@ -68,8 +68,12 @@ static u64 zp_node_dirty_get(const struct zp_attr *attr)
 static u64 zp_node_tp_get(const struct zp_attr *attr)
 {
 	struct zp_node *node = attr->data;
+	u64 sum = 0;
+	int cpu;
 
-	return atomic64_read(&node->tp_served);
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(node->tp_served, cpu);
+	return sum;
 }
 
 static u64 zp_block_get(const struct zp_attr *attr)

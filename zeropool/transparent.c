@@ -100,7 +100,7 @@ static struct page *zp_tp_take(gfp_t gfp, int order,
 		return NULL;
 	}
 	this_cpu_inc(zp_pcpu_cnt.tp_served);
-	atomic64_inc(&zp_nodes[nid]->tp_served);
+	this_cpu_inc(*zp_nodes[nid]->tp_served);
 	return page;
 }
 

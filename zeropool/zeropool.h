@@ -100,7 +100,11 @@ struct zp_node {
 	struct zp_offload_queue offload;
 	struct zp_scrubber scrub;
 	struct kobject *kobj;		/* pool/node<N>/, sysfs.c */
-	atomic64_t tp_served;		/* faults served, transparent.c */
+	/*
+	 * Faults served, transparent.c; per CPU, as the fault path of
+	 * every CPU of the node counts here (pool.c allocates it).
+	 */
+	u64 __percpu *tp_served;
 };
 
 extern struct zp_node *zp_nodes[MAX_NUMNODES];	/* pool.c */
