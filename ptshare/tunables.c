@@ -19,7 +19,7 @@
 
 struct pts_tunables pts_tun = {
 	.enabled = 1,
-	.window_ms = 1000,
+	.window_ms = 600000,
 	.entry_cost_pct = 50,
 	.ring_size = 1024,
 	.maxactive = 512,
@@ -32,7 +32,8 @@ static ZP_TUNABLE(pts_a_pid, filter_pid, &pts_tun.filter_pid, 0,
 		  PID_MAX_LIMIT, NULL, NULL);
 static ZP_TUNABLE(pts_a_rss, min_rss, &pts_tun.min_rss_kb, 0, 1ULL << 40,
 		  NULL, NULL);
-static ZP_TUNABLE(pts_a_window, window_ms, &pts_tun.window_ms, 0, 60000,
+/* A cap: windows end at the child's exit or exec (see ABI-ptshare.md). */
+static ZP_TUNABLE(pts_a_window, window_ms, &pts_tun.window_ms, 0, 3600000,
 		  NULL, NULL);
 static ZP_TUNABLE(pts_a_entry, entry_cost_pct, &pts_tun.entry_cost_pct, 0,
 		  100, NULL, NULL);

@@ -245,7 +245,7 @@ static void test_tunables(void)
 	reject(P "enabled", "2");
 	reject(P "filter_pid", "-1");
 	reject(P "filter_pid", "99999999");
-	reject(P "window_ms", "60001");
+	reject(P "window_ms", "3600001");
 	reject(P "window_ms", "abc");
 	reject(P "min_rss", "x");
 	reject(P "entry_cost_pct", "101");
