@@ -194,11 +194,14 @@ static void test_filters(void)
 	pid_t sleeper;
 	uint64_t f;
 
+	/* untraced: its window would stay open until it is killed */
+	zp_set(P "enabled", "0");
 	sleeper = fork();
 	if (!sleeper) {
 		pause();
 		_exit(0);
 	}
+	zp_set(P "enabled", "1");
 	snprintf(buf, sizeof(buf), "%d", sleeper);
 	zp_set(P "filter_pid", buf);
 	f = zp_get(P "forks_filtered");
