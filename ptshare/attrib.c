@@ -56,50 +56,72 @@ static void pts_mark_written(struct pts_slot *slot, long bit, int side)
 		slot->written_union++;
 }
 
+/*
+ * The youngest slot in @mask whose parent or child is @mm (*side: 0, 1),
+ * or NULL; slots that are not @mm's are dropped from @mask.  Lockless:
+ * a hint the caller checks under the slot's lock.
+ */
+static struct pts_slot *pts_youngest(unsigned long *mask,
+				     struct mm_struct *mm, int *side)
+{
+	struct pts_slot *slot, *best = NULL;
+	int i, s;
+
+	for_each_set_bit(i, mask, PTS_NR_SLOTS) {
+		slot = &pts_slots[i];
+		if (READ_ONCE(slot->child_mm) == mm) {
+			s = 1;
+		} else if (READ_ONCE(slot->parent_mm) == mm) {
+			s = 0;
+		} else {
+			__clear_bit(i, mask);
+			continue;
+		}
+		if (!best || READ_ONCE(slot->claim_seq) >
+			     READ_ONCE(best->claim_seq)) {
+			best = slot;
+			*side = s;
+		}
+	}
+	if (best)
+		__clear_bit(pts_slot_index(best), mask);
+	return best;
+}
+
+/*
+ * The ranges are searched under the slot's lock: while it is held and
+ * the slot is @mm's, the slot cannot be freed and claimed again, so its
+ * range buffer is the one this fork laid out (see pts_slot_claim()).
+ */
 void pts_fault(struct mm_struct *mm, unsigned long addr, bool cow,
 	       bool write)
 {
+	struct pts_slot *slot;
 	unsigned long mask, flags;
-	struct pts_slot *slot, *best = NULL;
-	long bit, best_bit = -1;
-	int i, side, best_side = 0;
+	bool counted = false;
+	long bit = -1;
+	int side = 0;
 
 	if (!pts_slots_busy())
 		return;
 	mask = READ_ONCE(pts_mm_slots[hash_ptr(mm, PTS_MM_BITS)]);
-	for_each_set_bit(i, &mask, PTS_NR_SLOTS) {
-		slot = &pts_slots[i];
-		if (READ_ONCE(slot->child_mm) == mm)
-			side = 1;
-		else if (READ_ONCE(slot->parent_mm) == mm)
-			side = 0;
-		else
+	while (!counted && (slot = pts_youngest(&mask, mm, &side))) {
+		if (!pts_probe_lock(&slot->lock, flags)) {
+			pts_attrib_miss(slot);
 			continue;
-		bit = pts_range_bit(slot, addr);
-		if (bit < 0 || (best && READ_ONCE(slot->claim_seq) <
-				READ_ONCE(best->claim_seq)))
-			continue;
-		best = slot;
-		best_bit = bit;
-		best_side = side;
-	}
-	if (!best)
-		return;
-	slot = best;
-	if (!pts_probe_lock(&slot->lock, flags)) {
-		pts_attrib_miss(slot);
-		return;
-	}
-	/* Rechecked: the slot may have closed and been claimed again. */
-	if (atomic_read(&slot->state) != PTS_FREE &&
-	    (best_side ? slot->child_mm : slot->parent_mm) == mm &&
-	    !slot->child_gone && pts_range_bit(slot, addr) == best_bit) {
-		if (cow && best_side)
+		}
+		if (atomic_read(&slot->state) != PTS_FREE &&
+		    (side ? slot->child_mm : slot->parent_mm) == mm &&
+		    !slot->child_gone) {
+			bit = pts_range_bit(slot, addr);
+			counted = bit >= 0;
+		}
+		if (counted && cow && side)
 			slot->cow_child++;
-		else if (cow)
+		else if (counted && cow)
 			slot->cow_parent++;
-		if (write)
-			pts_mark_written(slot, best_bit, best_side);
+		if (counted && write)
+			pts_mark_written(slot, bit, side);
+		spin_unlock_irqrestore(&slot->lock, flags);
 	}
-	spin_unlock_irqrestore(&slot->lock, flags);
 }

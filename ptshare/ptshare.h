@@ -11,14 +11,14 @@
  *
  * Files call downwards only, in this order (a file calls none above it):
  * main.c; sysfs.c, debugfs.c; probes.c; sweeper.c; slots.c; filter.c,
- * attrib.c, records.c, estimate.c, walk.c, trace.c; probe_lock.c.
+ * attrib.c, records.c, estimate.c, walk.c, trace.c, calibrate.c;
+ * probe_lock.c.  tunables.c holds data and is called by sysfs.c.
  */
 #ifndef _PTSHARE_H
 #define _PTSHARE_H
 
 #include <linux/atomic.h>
 #include <linux/preempt.h>
-#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/timekeeping.h>
@@ -91,11 +91,10 @@ enum pts_state {
 
 /*
  * A range buffer bigger than PTS_SLOT_BUF, allocated at the fork of a big
- * parent and kept by its slot for the next; freed after an RCU grace
- * period, since faults search it without the slot's lock.
+ * parent and kept by its slot for the next (replaced only while the slot
+ * matches no mm, so no fault is searching it).
  */
 struct pts_big {
-	struct rcu_head rcu;
 	size_t size;			/* of data */
 	char data[];
 };
@@ -109,10 +108,11 @@ struct pts_run {
 
 /*
  * The ranges the fork copied, in address order, built by walk.c while the
- * fork copies (owner) and searched by attrib.c from any CPU: a run is
- * complete before smp_store_release() of nr_runs publishes it, except the
- * last one's nr, which only grows.  The bits (two per range: parent,
- * child) are attrib.c's, under slot->lock.
+ * fork copies (owner, no lock) and searched by attrib.c under slot->lock
+ * (the child may fault before the owner's last append): a run is complete
+ * before smp_store_release() of nr_runs publishes it, except the last
+ * one's nr, which only grows.  The bits (two per range: parent, child)
+ * are attrib.c's, under slot->lock.
  */
 struct pts_ranges {
 	struct pts_run *runs;
@@ -175,6 +175,10 @@ struct pts_tunables {
 };
 
 extern struct pts_tunables pts_tun;
+void pts_tunables_measure(void);
+
+/* calibrate.c */
+u64 pts_calibrate_entry_pct(void);
 extern struct attribute *pts_tunable_attrs[];	/* the tunable files */
 
 /*

@@ -65,11 +65,6 @@ static void pts_slot_reset_locked(struct pts_slot *slot)
 	set_bit(pts_slot_index(slot), pts_mm_bucket(current->mm));
 }
 
-static void pts_big_free(struct rcu_head *rcu)
-{
-	kfree(container_of(rcu, struct pts_big, rcu));
-}
-
 /*
  * Lays the slot's range set out for the current task's fork: in the
  * slot's own buffer, or in one sized to the parent (see the top).
@@ -86,8 +81,7 @@ static void pts_slot_size_ranges(struct pts_slot *slot)
 		big = kmalloc(sizeof(*big) + need, GFP_ATOMIC | __GFP_NOWARN);
 		if (big) {
 			big->size = need;
-			if (slot->big)	/* faults may still search it */
-				call_rcu(&slot->big->rcu, pts_big_free);
+			kfree(slot->big);	/* no mm matches the slot */
 			slot->big = big;
 		}
 		big = slot->big;
@@ -385,7 +379,6 @@ void pts_slots_exit(void)
 {
 	int i;
 
-	rcu_barrier();	/* buffers replaced earlier, still being freed */
 	for (i = 0; i < PTS_NR_SLOTS; i++) {
 		kfree(pts_slots[i].big);
 		pts_slots[i].big = NULL;

@@ -142,6 +142,7 @@ static const struct attribute_group *pts_groups[] = {
 
 int pts_sysfs_init(void)
 {
+	pts_tunables_measure();
 	pts_dir = zp_stats_dir_create_groups(NULL, "ptshare", pts_groups);
 	if (IS_ERR(pts_dir)) {
 		pr_err("cannot create the sysfs directory (%ld)\n",

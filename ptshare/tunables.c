@@ -49,6 +49,18 @@ static ZP_TUNABLE(pts_a_maxactive, maxactive, &pts_tun.maxactive, 16, 8192,
 ZP_PARAM(maxactive, pts_a_maxactive,
 	 "kretprobe instances per probe: calls in flight at once (16..8192, default 512)");
 
+/*
+ * At load, before the files appear: entry_cost_pct from the running
+ * machine (calibrate.c); the constant above stays if it cannot be had.
+ */
+void pts_tunables_measure(void)
+{
+	u64 pct = pts_calibrate_entry_pct();
+
+	if (pct)
+		pts_tun.entry_cost_pct = pct;
+}
+
 /* The files of ptshare/ that are tunables, for sysfs.c. */
 struct attribute *pts_tunable_attrs[] = {
 	ZP_ATTR_PTR(pts_a_enabled),

@@ -118,8 +118,8 @@ static void pts_ranges_add(struct pts_ranges *r, unsigned long range)
 }
 
 /*
- * The index of @addr's range among those the fork copied, or -1.  From
- * any CPU, without the slot's lock: see struct pts_ranges.
+ * The index of @addr's range among those the fork copied, or -1.  Under
+ * slot->lock, while the owner may still append: see struct pts_ranges.
  */
 long pts_range_bit(struct pts_slot *slot, unsigned long addr)
 {

@@ -407,6 +407,8 @@ int main(int argc, char **argv)
 	err = zp_mod_load("ptshare", "ptshare", "");
 	if (err)
 		tap_bail("load ptshare.ko: %s", strerror(-err));
+	tap_diag("entry_cost_pct measured at load: %llu",
+		 (unsigned long long)zp_get(P "entry_cost_pct"));
 	snprintf(buf, sizeof(buf), "%d", getpid());
 	zp_set(P "filter_pid", buf);
 	/* Windows end at the children's exit, not by time. */
