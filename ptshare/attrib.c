@@ -84,7 +84,7 @@ static struct pts_slot *pts_youngest(unsigned long *mask,
 		}
 	}
 	if (best)
-		__clear_bit(pts_slot_index(best), mask);
+		__clear_bit(best - pts_slots, mask);
 	return best;
 }
 
