@@ -22,7 +22,7 @@ static struct dentry *pts_dbg_dir;
 static void pts_show_record(struct seq_file *m, const struct pts_record *r)
 {
 	seq_printf(m,
-		   "seq=%llu start_ns=%llu pid=%d tgid=%d child=%d fork_ns=%llu dup_ns=%llu copy_ns=%llu copy_calls=%u vmas_copied=%u vmas_skipped=%u pgtable_bytes=%llu pte_tables=%u parent_anon_kb=%llu cow_parent=%u cow_child=%u written_parent=%u written_child=%u written_union=%u set_full=%u window_ns=%llu end=%s est_privatized=%u est_saved_tables=%u est_saved_bytes=%llu est_saved_pct=%u est_fork_ns=%llu comm=%s\n",
+		   "seq=%llu start_ns=%llu pid=%d tgid=%d child=%d fork_ns=%llu dup_ns=%llu copy_ns=%llu copy_calls=%u vmas_copied=%u vmas_skipped=%u pgtable_bytes=%llu pte_tables=%u parent_anon_kb=%llu cow_parent=%u cow_child=%u written_parent=%u written_child=%u written_union=%u set_full=%u window_ns=%llu end=%s est_privatized=%u est_saved_tables=%u est_saved_bytes=%llu est_saved_pct=%u est_fork_ns=%llu tracer_ns=%llu complete=%u saturated=%u misses=%u comm=%s\n",
 		   r->seq, r->start_ns, r->parent_pid, r->parent_tgid,
 		   r->child_pid, r->fork_ns, r->dup_ns, r->cpr_ns,
 		   r->cpr_calls, r->vmas_copied, r->vmas_skipped,
@@ -32,7 +32,9 @@ static void pts_show_record(struct seq_file *m, const struct pts_record *r)
 		   r->window_ns,
 		   r->end < PTS_END_NR ? pts_end_names[r->end] : "?",
 		   r->est_privatized, r->est_saved_tables, r->est_saved_bytes,
-		   r->est_saved_pct, r->est_fork_ns, r->comm);
+		   r->est_saved_pct, r->est_fork_ns, r->tracer_ns,
+		   !r->misses && !r->saturated, r->saturated, r->misses,
+		   r->comm);
 }
 
 static int pts_records_show(struct seq_file *m, void *v)

@@ -79,6 +79,14 @@ static int pts_fork_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (args->flags & CLONE_VM)
 		return 1;	/* threads and vfork share the mm: no copy */
 	atomic64_inc(&pts_cnt.forks_seen);
+	/*
+	 * kernel_clone() returns after a vfork child's exec or exit: its
+	 * return would charge the child's run to fork_ns (and hold unload).
+	 */
+	if ((args->flags & CLONE_VFORK) && !pts_fork_is_copy_process) {
+		atomic64_inc(&pts_cnt.forks_vfork);
+		return 1;
+	}
 	if (!pts_filter_pass(current)) {
 		atomic64_inc(&pts_cnt.forks_filtered);
 		return 1;
@@ -89,6 +97,7 @@ static int pts_fork_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 		return 1;
 	}
 	atomic64_inc(&pts_cnt.forks_traced);
+	slot->missed0 = pts_probes_missed();
 	pts_ri_set(d, slot);
 	slot->t_fork = d->t0;
 	slot->rec.start_ns = d->t0;
@@ -122,9 +131,11 @@ static int pts_fork_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	} else {
 		if ((long)ret < 0)
 			goto out_failed;
-		child = (pid_t)ret;
+		child = pts_pid_global((pid_t)ret);
 	}
 	rec = &slot->rec;
+	/* Misses anywhere during the copy may be this fork's. */
+	rec->misses += pts_probes_missed() - slot->missed0;
 	rec->fork_ns = pts_now_ns() - slot->t_fork;
 	if (!slot->dup_seen && slot->t_first_cpr)
 		rec->dup_ns = slot->t_last_cpr - slot->t_first_cpr;
@@ -229,8 +240,7 @@ static int pts_cpr_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	slot->rec.cpr_calls++;
 	slot->rec.vmas_copied++;
 	/* after reading the clock: cpr_ns is the kernel's time only */
-	slot->rec.pte_tables += pts_count_pte_tables(d->mm, d->start, d->end,
-						     &slot->last_pte_table);
+	pts_walk_copied(slot, d->mm, d->start, d->end);
 	if (!slot->dup_seen)
 		slot->rec.pgtable_bytes = mm_pgtables_bytes(d->mm);
 	return 0;
@@ -302,7 +312,7 @@ static DECLARE_WAIT_QUEUE_HEAD(pts_drain_wq);
 static void pts_disarm_count(void)
 {
 	if (atomic_dec_and_test(&pts_armed) && READ_ONCE(pts_draining))
-		wake_up(&pts_drain_wq);
+		pts_wake_up_nmi_safe(&pts_drain_wq);
 }
 
 static int pts_arm(struct kretprobe_instance *ri, struct pt_regs *regs,

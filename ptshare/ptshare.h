@@ -11,7 +11,8 @@
  *
  * Files call downwards only, in this order (a file calls none above it):
  * main.c; sysfs.c, debugfs.c; probes.c; sweeper.c; slots.c; filter.c,
- * attrib.c, records.c, estimate.c, walk.c; probe_lock.c.
+ * attrib.c, records.c, estimate.c, walk.c, trace.c, calibrate.c;
+ * probe_lock.c.  tunables.c holds data and is called by sysfs.c.
  */
 #ifndef _PTSHARE_H
 #define _PTSHARE_H
@@ -24,10 +25,15 @@
 #include <linux/types.h>
 
 #define PTS_NR_SLOTS		32
-/* Distinct 2 MiB ranges remembered per window, both processes together. */
-#define PTS_SET_BITS		11
-#define PTS_SET_SIZE		(1U << PTS_SET_BITS)
+/*
+ * Each slot's own buffer for the copied ranges (walk.c): enough for about
+ * a thousand PTE tables (2 GiB of touched parent) whatever the layout; a
+ * bigger parent gets a buffer sized to it at fork (slots.c).
+ */
+#define PTS_SLOT_BUF		(16U << 10)
 #define PTS_RANGE_SHIFT		21	/* one PTE table maps 2 MiB */
+/* Buckets of the per-mm lookup of slots (pts_mm_slots). */
+#define PTS_MM_BITS		6
 #define PTS_HIST_BUCKETS	64
 #define PTS_COMM_LEN		16	/* TASK_COMM_LEN */
 
@@ -60,13 +66,16 @@ struct pts_record {
 	u32 written_parent;	/* distinct 2 MiB ranges written */
 	u32 written_child;
 	u32 written_union;
-	u32 set_full;		/* ranges not remembered: counts are floors */
+	u32 set_full;		/* copied tables not tracked (saturated) */
 	/* The lazy-sharing estimate (estimate.c). */
 	u32 est_privatized;	/* PTE tables lazy sharing would copy */
 	u32 est_saved_tables;
 	u64 est_saved_bytes;
 	u32 est_saved_pct;	/* of pgtable_bytes */
 	u64 est_fork_ns;
+	u64 tracer_ns;		/* ptshare's own time inside fork_ns */
+	u32 misses;		/* missed events that may touch this fork */
+	u8 saturated;		/* the copied-range set overflowed */
 	pid_t parent_pid;
 	pid_t parent_tgid;
 	pid_t child_pid;
@@ -78,6 +87,41 @@ enum pts_state {
 	PTS_FREE,
 	PTS_FORKING,	/* owned by the forking task, fork-level probe live */
 	PTS_WINDOW,	/* fork returned; attributing faults */
+};
+
+/*
+ * A range buffer bigger than PTS_SLOT_BUF, allocated at the fork of a big
+ * parent and kept by its slot for the next (replaced only while the slot
+ * matches no mm, so no fault is searching it).
+ */
+struct pts_big {
+	size_t size;			/* of data */
+	char data[];
+};
+
+/* A run of consecutive 2 MiB ranges whose PTE tables fork copied. */
+struct pts_run {
+	unsigned long first;	/* address >> PTS_RANGE_SHIFT */
+	u32 nr;			/* grows while the walk appends (WRITE_ONCE) */
+	u32 bit;		/* index of the first range's bit pair */
+};
+
+/*
+ * The ranges the fork copied, in address order, built by walk.c while the
+ * fork copies (owner, no lock) and searched by attrib.c under slot->lock
+ * (the child may fault before the owner's last append): a run is complete
+ * before smp_store_release() of nr_runs publishes it, except the last
+ * one's nr, which only grows.  The bits (two per range: parent, child)
+ * are attrib.c's, under slot->lock.
+ */
+struct pts_ranges {
+	struct pts_run *runs;
+	unsigned long *bits;
+	u32 runs_cap;
+	u32 tables_cap;
+	u32 nr_runs;
+	u32 nr_tables;
+	u32 untracked;		/* tables copied beyond the caps */
 };
 
 /*
@@ -97,8 +141,14 @@ struct pts_slot {
 	u64 t_first_cpr;
 	u64 t_last_cpr;
 	bool dup_seen;
-	unsigned long last_pte_table;	/* see pts_count_pte_tables() */
+	unsigned long last_pte_table;	/* see pts_walk_copied() */
+	u64 missed0;			/* probe misses at the fork's entry */
 	struct pts_record rec;		/* fork-side figures filled here */
+	void *own_buf;			/* slots.c: PTS_SLOT_BUF, from init */
+	struct pts_big *big;		/* slots.c: sized to a big parent */
+	u64 claim_seq;			/* order of claims: youngest wins */
+	struct pts_ranges ranges;	/* walk.c; see struct pts_ranges */
+	atomic_t misses;		/* attrib.c: events this slot missed */
 	/* compared locklessly (READ_ONCE), rechecked under @lock */
 	struct mm_struct *parent_mm;
 	struct mm_struct *child_mm;
@@ -111,8 +161,6 @@ struct pts_slot {
 	u32 written_parent;
 	u32 written_child;
 	u32 written_union;
-	u32 set_full;
-	u64 *set;			/* PTS_SET_SIZE keys, 0 = empty */
 };
 
 /* Tunables (tunables.c), READ_ONCE in probes. */
@@ -127,6 +175,10 @@ struct pts_tunables {
 };
 
 extern struct pts_tunables pts_tun;
+void pts_tunables_measure(void);
+
+/* calibrate.c */
+u64 pts_calibrate_entry_pct(void);
 extern struct attribute *pts_tunable_attrs[];	/* the tunable files */
 
 /*
@@ -140,6 +192,7 @@ struct pts_counters {
 	atomic64_t forks_traced;
 	atomic64_t forks_busy;		/* no free slot */
 	atomic64_t forks_failed;	/* fork returned an error */
+	atomic64_t forks_vfork;		/* CLONE_VFORK without CLONE_VM: not traced */
 	atomic64_t nmi_lock_misses;	/* events dropped: see pts_probe_lock() */
 	atomic64_t fork_ns;
 	atomic64_t dup_ns;
@@ -191,6 +244,12 @@ void pts_filter_comm_get(char *buf);
 /* slots.c: the table, read by attrib.c; written by slots.c only. */
 extern struct pts_slot pts_slots[PTS_NR_SLOTS];
 extern atomic_t pts_active;
+/*
+ * Per-mm lookup: bit i of pts_mm_slots[hash_ptr(mm, PTS_MM_BITS)] is set
+ * while slot i has a parent or child mm hashing there (set_bit/clear_bit
+ * by slots.c only), so a fault scans only the slots of its own mm.
+ */
+extern unsigned long pts_mm_slots[1 << PTS_MM_BITS];
 
 /* True while any slot is not FREE: probes return at once otherwise. */
 static inline bool pts_slots_busy(void)
@@ -207,6 +266,7 @@ unsigned int pts_slot_index(struct pts_slot *slot);
 void pts_slot_set_child_mm(struct pts_slot *slot, struct mm_struct *mm);
 void pts_slot_release(struct pts_slot *slot);
 u64 pts_fork_done(struct pts_slot *slot, pid_t child);
+pid_t pts_pid_global(pid_t nr);
 void pts_mm_exit(struct mm_struct *mm);
 u64 pts_slots_expire(u64 now);
 void pts_slots_close_all(void);
@@ -214,12 +274,15 @@ unsigned int pts_windows_open(void);
 
 /* attrib.c */
 void pts_attrib_reset(struct pts_slot *slot);
+void pts_attrib_miss(struct pts_slot *slot);
 void pts_fault(struct mm_struct *mm, unsigned long addr, bool cow,
 	       bool write);
 
 /* sweeper.c */
 void pts_sweeper_arm(u64 window_ms);
 void pts_sweeper_stop(void);
+struct wait_queue_head;
+void pts_wake_up_nmi_safe(struct wait_queue_head *wq);
 
 /* records.c: the ring of finished forks and the histograms. */
 int pts_ring_init(unsigned int size);
@@ -245,8 +308,16 @@ const char *pts_probes_attached(void);
 void pts_probes_show(struct seq_file *m);
 
 /* walk.c */
-u32 pts_count_pte_tables(struct mm_struct *mm, unsigned long start,
-			 unsigned long end, unsigned long *last);
+size_t pts_ranges_bytes(u32 tables);
+void pts_ranges_init(struct pts_slot *slot, void *buf, size_t size,
+		     u32 tables);
+void pts_walk_copied(struct pts_slot *slot, struct mm_struct *mm,
+		     unsigned long start, unsigned long end);
+long pts_range_bit(struct pts_slot *slot, unsigned long addr);
+
+/* trace.c: the ptshare:fork_copy and ptshare:fork_estimate events. */
+void pts_trace_copy(const struct pts_record *rec);
+void pts_trace_estimate(const struct pts_record *rec);
 
 /* sysfs.c */
 int pts_sysfs_init(void);

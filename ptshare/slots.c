@@ -7,17 +7,29 @@
  *
  * This file owns the table and each slot's life: claim, the child's mm,
  * the move to PTS_WINDOW, the close that turns a slot into a record, and
- * the free.  It alone writes a slot's state, owner, gen, mms, child_gone
- * and deadline, pts_active, pts_open_windows and the counters summed at
- * close.  Attribution (attrib.c) and the sweeper (sweeper.c) read the
- * table; neither is called from here except pts_attrib_reset() at claim.
+ * the free.  It alone writes a slot's state, owner, gen, mms, child_gone,
+ * deadline, claim_seq and range buffers, pts_active, pts_open_windows,
+ * pts_mm_slots and the counters summed at close.  Attribution (attrib.c)
+ * and the sweeper (sweeper.c) read the table.
+ *
+ * The copied-range set is sized to the parent at claim: its bound is the
+ * parent's page-table pages (mm_pgtables_bytes(), every level, so never
+ * fewer than the PTE tables fork can copy).  Up to PTS_SLOT_BUF the
+ * slot's own buffer holds it; beyond, a buffer of that size is allocated
+ * (GFP_ATOMIC, not in NMI context) and kept for the slot's next big fork.
+ * When none can be had, the set saturates and the record says so.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
+#include <linux/hardirq.h>
+#include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/ktime.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
@@ -27,7 +39,15 @@ struct pts_slot pts_slots[PTS_NR_SLOTS];
 /* Slots not FREE: lets the fault probe return at once when zero. */
 atomic_t pts_active = ATOMIC_INIT(0);
 static atomic_t pts_open_windows = ATOMIC_INIT(0);
-static u64 *pts_sets;
+unsigned long pts_mm_slots[1 << PTS_MM_BITS];
+static atomic64_t pts_claims = ATOMIC64_INIT(0);
+static void *pts_bufs;
+
+/* Which of pts_mm_slots holds @mm's slots. */
+static unsigned long *pts_mm_bucket(struct mm_struct *mm)
+{
+	return &pts_mm_slots[hash_ptr(mm, PTS_MM_BITS)];
+}
 
 unsigned int pts_slot_index(struct pts_slot *slot)
 {
@@ -40,7 +60,36 @@ static void pts_slot_reset_locked(struct pts_slot *slot)
 	slot->child_gone = PTS_END_NONE;
 	pts_attrib_reset(slot);
 	WRITE_ONCE(slot->child_mm, NULL);
+	WRITE_ONCE(slot->claim_seq, atomic64_inc_return(&pts_claims));
 	WRITE_ONCE(slot->parent_mm, current->mm);
+	set_bit(pts_slot_index(slot), pts_mm_bucket(current->mm));
+}
+
+/*
+ * Lays the slot's range set out for the current task's fork: in the
+ * slot's own buffer, or in one sized to the parent (see the top).
+ */
+static void pts_slot_size_ranges(struct pts_slot *slot)
+{
+	u64 tables = (mm_pgtables_bytes(current->mm) >> PAGE_SHIFT) + 8;
+	size_t need, max = KMALLOC_MAX_SIZE - sizeof(struct pts_big);
+	struct pts_big *big = slot->big;
+
+	tables = min_t(u64, tables, U32_MAX / 2);
+	need = min(pts_ranges_bytes(tables), max);
+	if (need > PTS_SLOT_BUF && (!big || big->size < need) && !in_nmi()) {
+		big = kmalloc(sizeof(*big) + need, GFP_ATOMIC | __GFP_NOWARN);
+		if (big) {
+			big->size = need;
+			kfree(slot->big);	/* no mm matches the slot */
+			slot->big = big;
+		}
+		big = slot->big;
+	}
+	if (need > PTS_SLOT_BUF && big && big->size > PTS_SLOT_BUF)
+		pts_ranges_init(slot, big->data, big->size, tables);
+	else
+		pts_ranges_init(slot, slot->own_buf, PTS_SLOT_BUF, tables);
 }
 
 struct pts_slot *pts_slot_claim(void)
@@ -62,6 +111,7 @@ struct pts_slot *pts_slot_claim(void)
 		slot->dup_seen = false;
 		slot->last_pte_table = ULONG_MAX;
 		memset(&slot->rec, 0, sizeof(slot->rec));
+		pts_slot_size_ranges(slot);
 		if (!pts_probe_lock(&slot->lock, flags)) {
 			atomic_dec(&pts_active);
 			atomic_set_release(&slot->state, PTS_FREE);
@@ -108,15 +158,26 @@ void pts_slot_set_child_mm(struct pts_slot *slot, struct mm_struct *mm)
 {
 	unsigned long flags;
 
-	if (READ_ONCE(slot->child_mm) || !pts_probe_lock(&slot->lock, flags))
+	if (READ_ONCE(slot->child_mm))
 		return;
+	if (!pts_probe_lock(&slot->lock, flags)) {
+		pts_attrib_miss(slot);
+		return;
+	}
 	WRITE_ONCE(slot->child_mm, mm);
+	set_bit(pts_slot_index(slot), pts_mm_bucket(mm));
 	spin_unlock_irqrestore(&slot->lock, flags);
 }
 
 /* Called with slot->lock held, slot not FREE. */
 static void pts_slot_free_locked(struct pts_slot *slot)
 {
+	unsigned int i = pts_slot_index(slot);
+
+	if (slot->parent_mm)
+		clear_bit(i, pts_mm_bucket(slot->parent_mm));
+	if (slot->child_mm)
+		clear_bit(i, pts_mm_bucket(slot->child_mm));
 	WRITE_ONCE(slot->owner, NULL);
 	WRITE_ONCE(slot->parent_mm, NULL);
 	WRITE_ONCE(slot->child_mm, NULL);
@@ -150,7 +211,9 @@ static void pts_close_locked(struct pts_slot *slot, enum pts_end end)
 	rec->written_parent = slot->written_parent;
 	rec->written_child = slot->written_child;
 	rec->written_union = slot->written_union;
-	rec->set_full = slot->set_full;
+	rec->set_full = slot->ranges.untracked;
+	rec->saturated = slot->ranges.untracked > 0;
+	rec->misses += atomic_read(&slot->misses);
 	pts_estimate(rec);
 
 	atomic64_add(rec->cow_parent + rec->cow_child, &pts_cnt.cow_faults);
@@ -160,6 +223,7 @@ static void pts_close_locked(struct pts_slot *slot, enum pts_end end)
 	atomic64_add(rec->est_fork_ns, &pts_cnt.est_fork_ns);
 	atomic64_inc(&pts_cnt.windows_closed);
 	pts_ring_push(rec);
+	pts_trace_estimate(rec);
 	pts_slot_free_locked(slot);
 }
 
@@ -175,6 +239,7 @@ u64 pts_fork_done(struct pts_slot *slot, pid_t child)
 	u64 opened = 0;
 
 	slot->rec.child_pid = child;
+	pts_trace_copy(&slot->rec);
 	spin_lock_irqsave(&slot->lock, flags);
 	if (slot->child_gone) {
 		pts_close_locked(slot, slot->child_gone);
@@ -193,22 +258,39 @@ u64 pts_fork_done(struct pts_slot *slot, pid_t child)
 	return opened;
 }
 
+/*
+ * The global pid of the task whose pid is @nr in the current task's pid
+ * namespace (what kernel_clone() returns), or 0 if it is gone already.
+ */
+pid_t pts_pid_global(pid_t nr)
+{
+	pid_t global;
+
+	rcu_read_lock();
+	global = pid_nr(find_vpid(nr));
+	rcu_read_unlock();
+	return global;
+}
+
 void pts_mm_exit(struct mm_struct *mm)
 {
 	struct pts_slot *slot;
-	unsigned long flags;
+	unsigned long flags, mask;
 	enum pts_end end;
 	int i;
 
 	if (!atomic_read(&pts_active))
 		return;
-	for (i = 0; i < PTS_NR_SLOTS; i++) {
+	mask = READ_ONCE(*pts_mm_bucket(mm));
+	for_each_set_bit(i, &mask, PTS_NR_SLOTS) {
 		slot = &pts_slots[i];
 		if (READ_ONCE(slot->child_mm) != mm &&
 		    READ_ONCE(slot->parent_mm) != mm)
 			continue;
-		if (!pts_probe_lock(&slot->lock, flags))
+		if (!pts_probe_lock(&slot->lock, flags)) {
+			pts_attrib_miss(slot);
 			continue;
+		}
 		end = slot->child_mm == mm ? PTS_END_CHILD_EXIT :
 		      PTS_END_PARENT_EXIT;
 		if (slot->child_mm != mm && slot->parent_mm != mm)
@@ -278,20 +360,29 @@ int pts_slots_init(void)
 {
 	int i;
 
-	pts_sets = vzalloc(array_size(PTS_NR_SLOTS,
-				      PTS_SET_SIZE * sizeof(u64)));
-	if (!pts_sets)
+	pts_bufs = vzalloc(array_size(PTS_NR_SLOTS, PTS_SLOT_BUF));
+	if (!pts_bufs)
 		return -ENOMEM;
 	for (i = 0; i < PTS_NR_SLOTS; i++) {
 		spin_lock_init(&pts_slots[i].lock);
 		atomic_set(&pts_slots[i].state, PTS_FREE);
-		pts_slots[i].set = pts_sets + (size_t)i * PTS_SET_SIZE;
+		pts_slots[i].own_buf = pts_bufs + (size_t)i * PTS_SLOT_BUF;
+		pts_slots[i].big = NULL;
+		pts_ranges_init(&pts_slots[i], pts_slots[i].own_buf,
+				PTS_SLOT_BUF, 0);
 	}
 	return 0;
 }
 
+/* After the probes are gone: no fault searches a buffer any more. */
 void pts_slots_exit(void)
 {
-	vfree(pts_sets);
-	pts_sets = NULL;
+	int i;
+
+	for (i = 0; i < PTS_NR_SLOTS; i++) {
+		kfree(pts_slots[i].big);
+		pts_slots[i].big = NULL;
+	}
+	vfree(pts_bufs);
+	pts_bufs = NULL;
 }

@@ -63,12 +63,12 @@ static const char *pts_attached_text(const struct zp_attr *attr)
 	return pts_probes_attached();
 }
 
-
 static ZP_COUNTER_ATOMIC(pts_a_seen, forks_seen, &pts_cnt.forks_seen);
 static ZP_COUNTER_ATOMIC(pts_a_filt, forks_filtered, &pts_cnt.forks_filtered);
 static ZP_COUNTER_ATOMIC(pts_a_traced, forks_traced, &pts_cnt.forks_traced);
 static ZP_COUNTER_ATOMIC(pts_a_busy, forks_busy, &pts_cnt.forks_busy);
 static ZP_COUNTER_ATOMIC(pts_a_failed, forks_failed, &pts_cnt.forks_failed);
+static ZP_COUNTER_ATOMIC(pts_a_vfork, forks_vfork, &pts_cnt.forks_vfork);
 static ZP_COUNTER_ATOMIC(pts_a_nmi_miss, nmi_lock_misses,
 			 &pts_cnt.nmi_lock_misses);
 static ZP_COUNTER_ATOMIC(pts_a_fork_ns, fork_ns_total, &pts_cnt.fork_ns);
@@ -103,6 +103,7 @@ static struct attribute *pts_attrs[] = {
 	ZP_ATTR_PTR(pts_a_traced),
 	ZP_ATTR_PTR(pts_a_busy),
 	ZP_ATTR_PTR(pts_a_failed),
+	ZP_ATTR_PTR(pts_a_vfork),
 	ZP_ATTR_PTR(pts_a_nmi_miss),
 	ZP_ATTR_PTR(pts_a_fork_ns),
 	ZP_ATTR_PTR(pts_a_dup_ns),
@@ -141,6 +142,7 @@ static const struct attribute_group *pts_groups[] = {
 
 int pts_sysfs_init(void)
 {
+	pts_tunables_measure();
 	pts_dir = zp_stats_dir_create_groups(NULL, "ptshare", pts_groups);
 	if (IS_ERR(pts_dir)) {
 		pr_err("cannot create the sysfs directory (%ld)\n",

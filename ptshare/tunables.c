@@ -19,7 +19,7 @@
 
 struct pts_tunables pts_tun = {
 	.enabled = 1,
-	.window_ms = 1000,
+	.window_ms = 600000,
 	.entry_cost_pct = 50,
 	.ring_size = 1024,
 	.maxactive = 512,
@@ -32,7 +32,8 @@ static ZP_TUNABLE(pts_a_pid, filter_pid, &pts_tun.filter_pid, 0,
 		  PID_MAX_LIMIT, NULL, NULL);
 static ZP_TUNABLE(pts_a_rss, min_rss, &pts_tun.min_rss_kb, 0, 1ULL << 40,
 		  NULL, NULL);
-static ZP_TUNABLE(pts_a_window, window_ms, &pts_tun.window_ms, 0, 60000,
+/* A cap: windows end at the child's exit or exec (see ABI-ptshare.md). */
+static ZP_TUNABLE(pts_a_window, window_ms, &pts_tun.window_ms, 0, 3600000,
 		  NULL, NULL);
 static ZP_TUNABLE(pts_a_entry, entry_cost_pct, &pts_tun.entry_cost_pct, 0,
 		  100, NULL, NULL);
@@ -47,6 +48,18 @@ static ZP_TUNABLE(pts_a_maxactive, maxactive, &pts_tun.maxactive, 16, 8192,
 		  NULL, NULL);
 ZP_PARAM(maxactive, pts_a_maxactive,
 	 "kretprobe instances per probe: calls in flight at once (16..8192, default 512)");
+
+/*
+ * At load, before the files appear: entry_cost_pct from the running
+ * machine (calibrate.c); the constant above stays if it cannot be had.
+ */
+void pts_tunables_measure(void)
+{
+	u64 pct = pts_calibrate_entry_pct();
+
+	if (pct)
+		pts_tun.entry_cost_pct = pct;
+}
 
 /* The files of ptshare/ that are tunables, for sysfs.c. */
 struct attribute *pts_tunable_attrs[] = {

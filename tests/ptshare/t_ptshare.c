@@ -194,11 +194,14 @@ static void test_filters(void)
 	pid_t sleeper;
 	uint64_t f;
 
+	/* untraced: its window would stay open until it is killed */
+	zp_set(P "enabled", "0");
 	sleeper = fork();
 	if (!sleeper) {
 		pause();
 		_exit(0);
 	}
+	zp_set(P "enabled", "1");
 	snprintf(buf, sizeof(buf), "%d", sleeper);
 	zp_set(P "filter_pid", buf);
 	f = zp_get(P "forks_filtered");
@@ -245,7 +248,7 @@ static void test_tunables(void)
 	reject(P "enabled", "2");
 	reject(P "filter_pid", "-1");
 	reject(P "filter_pid", "99999999");
-	reject(P "window_ms", "60001");
+	reject(P "window_ms", "3600001");
 	reject(P "window_ms", "abc");
 	reject(P "min_rss", "x");
 	reject(P "entry_cost_pct", "101");
