@@ -77,12 +77,17 @@ int zp_table_rows(const struct zp_table *t);
 void zp_table_print(const struct zp_table *t, FILE *f, const char *indent);
 void zp_table_free(struct zp_table *t);
 
-/* json.c: a streaming writer with commas and indentation handled. */
+/*
+ * json.c: a streaming interface over json-c; the document is written by
+ * zp_json_done().  Strings and keys are made valid UTF-8 on the way in.
+ */
 #define ZP_JSON_MAX_DEPTH 32
+struct json_object;
 struct zp_json {
 	FILE *f;
 	int depth;
-	bool first[ZP_JSON_MAX_DEPTH];
+	struct json_object *root;
+	struct json_object *stack[ZP_JSON_MAX_DEPTH];
 };
 void zp_json_init(struct zp_json *j, FILE *f);
 void zp_json_obj(struct zp_json *j, const char *key);
@@ -98,7 +103,8 @@ void zp_json_null(struct zp_json *j, const char *key);
 /* A number when @val is an integer, else a string; NULL is null. */
 void zp_json_auto(struct zp_json *j, const char *key, const char *val);
 void zp_json_done(struct zp_json *j);
-void zp_json_escape(FILE *f, const char *s);
+/* @s with each byte that is not part of valid UTF-8 as U+FFFD (caller frees) */
+char *zp_utf8_clean(const char *s);
 
 /* tree.c: the stats tree, read once. */
 struct zp_file {

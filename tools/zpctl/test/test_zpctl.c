@@ -208,7 +208,8 @@ static void test_json(void)
 		"  \"lead\": \"007\",\n"
 		"  \"none\": null,\n"
 		"  \"d\": 0.5,\n"
-		"  \"empty\": {},\n"
+		"  \"empty\": {\n"
+		"  },\n"
 		"  \"list\": [\n"
 		"    true,\n"
 		"    -3\n"
@@ -245,9 +246,16 @@ static void test_json(void)
 	ok(jck_get(text, "ver", val, sizeof(val)) && !strcmp(val, "0.1.0"),
 	   "json: a version is a string");
 	ok(!jck_get(text, "missing", val, sizeof(val)), "json: absent key");
+	ok(!jck_valid("\"\xff\"") && !jck_valid("\"\xc0\xaf\"") &&
+	   jck_valid("\"\xc3\xa9\""), "json: the checker wants UTF-8");
 	ok(!jck_valid("{\"a\": 1,}") && !jck_valid("{\"a\" 1}") &&
 	   !jck_valid("[01]") && !jck_valid("{} x") && jck_valid(" [1, -2.5e3] "),
 	   "json: the checker refuses bad JSON");
+	free(text);
+	text = zp_utf8_clean("ok\xc0\xaf" "x\xed\xa0\x80" "y\xf0\x9f\x98\x80");
+	ok(!strcmp(text, "ok\xef\xbf\xbd\xef\xbf\xbd" "x\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+		   "y\xf0\x9f\x98\x80"),
+	   "utf8: overlong and surrogate bytes replaced, a 4-byte character kept");
 	free(text);
 }
 
@@ -275,6 +283,17 @@ static void put(const char *rel, const char *val, mode_t mode)
 	chmod(path, mode);
 	free(path);
 	free(dir);
+}
+
+/* Removes a fake file and its directory when that is left empty. */
+static void unlink_fake(const char *rel)
+{
+	char *path = zp_xasprintf("%s/%s", fake, rel);
+
+	unlink(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
+	free(path);
 }
 
 /* The first byte of a fake file (a write does not truncate it), or -1. */
@@ -452,6 +471,15 @@ static void test_cli(void)
 	ok(jck_get(out, "stats.version", val, sizeof(val)) &&
 	   !strcmp(val, "0.1.0"), "cli: status --json: stats.version");
 	free(out);
+	put("sys/ptshare/filter_comm", "a\xff\xfe\xc3\xa9" "b", 0644);
+	rc = run(&out, "status --json");
+	ok(rc == 0 && jck_valid(out),
+	   "cli: status --json stays valid UTF-8 with a filter_comm of bytes 0xff 0xfe");
+	ok(jck_get(out, "stats.ptshare.filter_comm", val, sizeof(val)) &&
+	   !strcmp(val, "a\xef\xbf\xbd\xef\xbf\xbd\xc3\xa9" "b"),
+	   "cli: status --json: each invalid byte becomes U+FFFD, valid UTF-8 is kept");
+	free(out);
+	unlink_fake("sys/ptshare/filter_comm");
 	rc = run(&out, "status");
 	ok(rc == 0 && strstr(out, "zeropool     live        0.1.0         1  -"),
 	   "cli: status table of modules");
