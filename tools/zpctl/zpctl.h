@@ -67,6 +67,37 @@ double zp_max(const double *v, int n);
 void zp_fmt_num(char *buf, size_t len, double v);
 bool zp_module_loaded(const char *name);
 
+/* stats.c: the statistics of zpctl ab (see there). */
+struct zp_summary {
+	int n;
+	double min, max, median, mean;
+	double sd;		/* sample standard deviation; NaN below 2 runs */
+	double ci_lo, ci_hi;	/* 95% interval of the mean (Student t) */
+	double q1, q3;
+	int outliers;		/* past Tukey's fences (from 4 runs on) */
+};
+enum zp_verdict {
+	ZP_V_SAME,		/* the interval of B/A holds 1 */
+	ZP_V_LOWER,
+	ZP_V_HIGHER,
+	ZP_V_FEW,		/* fewer than 2 runs a side */
+	ZP_V_UNDEFINED,		/* A's mean is 0 */
+};
+struct zp_ratio {
+	double value, lo, hi;	/* mean(B)/mean(A) and its 95% interval */
+	double noise;		/* larger coefficient of variation of the sides */
+	bool noisy;		/* noise > |value - 1|: runs vary more than the effect */
+	enum zp_verdict verdict;
+};
+double zp_t975(double df);
+/* @outlier (may be NULL) gets one flag per value */
+void zp_summarize(const double *v, int n, struct zp_summary *s, bool *outlier);
+double zp_cv(const struct zp_summary *s);
+void zp_compare(const struct zp_summary *a, const struct zp_summary *b,
+		struct zp_ratio *r);
+const char *zp_verdict_text(const struct zp_ratio *r);
+const char *zp_verdict_key(const struct zp_ratio *r);
+
 /* table.c: aligned plain-text tables; numeric columns right-aligned. */
 struct zp_table;
 struct zp_table *zp_table_new(int ncols, ...);	/* @ncols header strings */

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,66 @@ static void test_json(void)
 		   "y\xf0\x9f\x98\x80"),
 	   "utf8: overlong and surrogate bytes replaced, a 4-byte character kept");
 	free(text);
+}
+
+static bool near(double x, double want, double tol)
+{
+	return fabs(x - want) <= tol;
+}
+
+/* Fixed inputs, expected values worked out by hand (and with Python). */
+static void test_stats(void)
+{
+	static const double v1[] = { 10, 12, 11, 13, 9 };
+	static const double v2[] = { 10, 10, 11, 10, 11, 10, 30 };
+	static const double a3[] = { 10, 10.2, 9.8, 10.1, 9.9 };
+	static const double b3[] = { 8, 8.1, 7.9, 8.05, 7.95 };
+	static const double a4[] = { 10, 12, 8, 11, 9 };
+	static const double b4[] = { 10.5, 11.5, 9, 10, 10 };
+	static const double zero[] = { 0, 0, 0 };
+	struct zp_summary s, a, b;
+	struct zp_ratio r;
+	bool out[7];
+
+	ok(near(zp_t975(1), 12.706, 1e-9) && near(zp_t975(6.7), 2.447, 1e-9) &&
+	   near(zp_t975(40), 2.021, 0.001) && near(zp_t975(1000), 1.962, 0.001) &&
+	   isnan(zp_t975(0)), "stats: Student t quantiles (table, Welch df rounded down, expansion)");
+	zp_summarize(v1, 5, &s, out);
+	ok(s.n == 5 && s.median == 11 && s.mean == 11 && s.q1 == 10 &&
+	   s.q3 == 12 && near(s.sd, sqrt(2.5), 1e-12) &&
+	   near(s.ci_lo, 11 - 2.776 * sqrt(2.5) / sqrt(5), 1e-9) &&
+	   near(s.ci_hi, 11 + 2.776 * sqrt(2.5) / sqrt(5), 1e-9) && !s.outliers,
+	   "stats: median, mean, sd and 95%% interval of 5 values");
+	zp_summarize(v2, 7, &s, out);
+	ok(s.outliers == 1 && out[6] && !out[0] && s.median == 10,
+	   "stats: Tukey's fences flag the one far run (30 of 10s and 11s)");
+	zp_summarize(v1, 1, &s, NULL);
+	ok(isnan(s.ci_lo) && isnan(s.sd) && s.mean == 10,
+	   "stats: one run has a mean and no interval");
+
+	zp_summarize(a3, 5, &a, NULL);
+	zp_summarize(b3, 5, &b, NULL);
+	zp_compare(&a, &b, &r);
+	ok(near(r.value, 0.8, 1e-12) && near(r.lo, 0.78384, 1e-4) &&
+	   near(r.hi, 0.81649, 1e-4) && r.verdict == ZP_V_LOWER && !r.noisy,
+	   "stats: B/A 0.8 [0.784, 0.816], B lower (significant)");
+	zp_compare(&b, &a, &r);
+	ok(r.verdict == ZP_V_HIGHER, "stats: the other way round, B higher");
+	zp_summarize(a4, 5, &a, NULL);
+	zp_summarize(b4, 5, &b, NULL);
+	zp_compare(&a, &b, &r);
+	ok(r.verdict == ZP_V_SAME && r.lo < 1 && r.hi > 1 && r.noisy &&
+	   !strcmp(zp_verdict_text(&r), "no significant difference"),
+	   "stats: an interval spanning 1.0 is no significant difference, and runs varying more than the effect are noisy");
+	zp_summarize(zero, 3, &a, NULL);
+	zp_compare(&a, &b, &r);
+	ok(r.verdict == ZP_V_UNDEFINED && isnan(r.value),
+	   "stats: no ratio over a zero A");
+	zp_summarize(a3, 1, &a, NULL);
+	zp_summarize(b3, 1, &b, NULL);
+	zp_compare(&a, &b, &r);
+	ok(r.verdict == ZP_V_FEW && near(r.value, 0.8, 1e-12) && isnan(r.lo),
+	   "stats: one run a side gives a ratio and no verdict");
 }
 
 static char fake[64];
@@ -532,6 +593,7 @@ int main(void)
 	test_numbers();
 	test_table();
 	test_json();
+	test_stats();
 	make_fake_tree();
 	test_tree();
 	test_cli();
