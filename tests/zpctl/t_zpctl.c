@@ -190,27 +190,52 @@ static int touch_zeropool(void)
 static void test_ab(const char *self)
 {
 	char val[256];
-	int rc;
+	FILE *f;
+	int rc, n;
 
-	rc = run("ab --runs 2 --from %s --module zeropool --json -- %s --touch", moddir, self);
+	rc = run("ab --runs 2 --warmup 1 --from %s --module zeropool --json -- %s --touch",
+		 moddir, self);
 	check(rc == 0 && jck_valid(out), "ab --json: exit 0, valid JSON");
-	check(jck_get(out, "runs", val, sizeof(val)) && !strcmp(val, "2"),
-	      "ab --json: 2 runs");
+	check(jck_get(out, "schema_version", val, sizeof(val)) && !strcmp(val, "2") &&
+	      jck_get(out, "runs", val, sizeof(val)) && !strcmp(val, "2"),
+	      "ab --json: schema_version 2, 2 runs");
+	check(jck_get(out, "order", val, sizeof(val)) && !strcmp(val, "abABBA"),
+	      "ab --json: an uncounted warm-up pair, then A B B A (%s)", val);
 	check(jck_get(out, "summary.wall_s.A.median", val, sizeof(val)) &&
-	      jck_get(out, "summary.minflt.B.max", val, sizeof(val)) &&
-	      jck_get(out, "summary.sys_s.ratio_median", val, sizeof(val)),
-	      "ab --json: min/median/max per side and the B/A ratio");
+	      jck_get(out, "summary.wall_s.A.ci95", val, sizeof(val)) &&
+	      jck_get(out, "summary.minflt.B.outliers", val, sizeof(val)) &&
+	      jck_get(out, "summary.system_cpu_s.ratio.ci95", val, sizeof(val)) &&
+	      jck_get(out, "summary.cmd_cpu_s.ratio.verdict", val, sizeof(val)) &&
+	      jck_get(out, "summary.pool_threads_cpu_s.B.mean", val, sizeof(val)),
+	      "ab --json: median, mean with interval, outliers per side; B/A with interval and verdict");
 	check(jck_get(out, "counters.pool/dev_faults.total", val, sizeof(val)) &&
 	      strtoull(val, NULL, 10) >= 128,
-	      "ab --json: pool/dev_faults moved by >= 128 over the B runs (%s)", val);
+	      "ab --json: pool/dev_faults moved by >= 128 over the counted B runs (%s)", val);
+	/* every B run waited for a full pool: no run says filled false */
+	check(strstr(out, "\"filled\": true") && !strstr(out, "\"filled\": false"),
+	      "ab --json: each B run started with the pool at high_watermark");
 	tap_ok(zp_mod_loaded("zeropool"), "ab: zeropool loaded afterwards, as before");
 
-	rc = run("ab --runs 1 --from %s -- true", moddir);
-	check(rc == 0 && has("B/A_median") && has("B/A, pair by pair") && has("wall_s"),
-	      "ab: text tables");
-	rc = run("ab --runs 2 --from %s --csv -- false", moddir);
-	check(rc == 1 && has("run,side,wall_s,user_s,sys_s,minflt,majflt,exit") &&
-	      has("\n2,B,"), "ab --csv: rows per run; a failing COMMAND exits 1");
+	rc = run("ab --runs 2 --from %s -- true", moddir);
+	check(rc == 0 && has("net effect") && has("95%%_CI") && has("verdict") &&
+	      has("pool threads") && has("runs in the order they ran"),
+	      "ab: text: net effect with interval and verdict, per side, runs in order");
+	rc = run("ab --runs 2 --warmup 0 --from %s --csv -- false", moddir);
+	check(rc == 1 && has("order,side,run,wall_s,cmd_cpu_s,system_cpu_s") &&
+	      has("\n4,A,2,"), "ab --csv: rows per run in A B B A order; a failing COMMAND exits 1");
+	rc = run("ab --runs 1 --warmup 0 --from %s --timeout 0.5 -- sleep 60", moddir);
+	check(rc == 1 && has("timeout"), "ab --timeout: COMMAND killed, the run marked, exit 1");
+	unlink("/tmp/t_zpctl.prepare");
+	rc = run("ab --runs 1 --warmup 1 --from %s --prepare 'echo x >>/tmp/t_zpctl.prepare' -- sh -c 'test \"$(readlink /proc/self/fd/0)\" = /dev/null'",
+		 moddir);
+	f = fopen("/tmp/t_zpctl.prepare", "r");
+	for (n = 0; f && fgets(val, sizeof(val), f); n++)
+		;
+	if (f)
+		fclose(f);
+	unlink("/tmp/t_zpctl.prepare");
+	check(rc == 0 && n == 4,
+	      "ab --prepare runs before each of the 4 runs (%d); COMMAND's stdin is /dev/null", n);
 }
 
 static void test_errors(void)

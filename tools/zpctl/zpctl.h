@@ -98,6 +98,32 @@ void zp_compare(const struct zp_summary *a, const struct zp_summary *b,
 const char *zp_verdict_text(const struct zp_ratio *r);
 const char *zp_verdict_key(const struct zp_ratio *r);
 
+/* abmeasure.c: what zpctl ab measures around one run. */
+struct zp_sample {
+	double wall, user, sys;		/* seconds, the command's rusage */
+	double minflt, majflt;
+	double system_cpu;		/* busy CPU seconds of the machine */
+	double kthread_cpu;		/* of the pool's threads */
+	int status;			/* wait status */
+	bool timed_out;
+};
+struct zp_kcpu {
+	int n;
+	long *pid;
+	double *cpu;			/* utime + stime, seconds */
+};
+double zp_system_cpu(void);
+bool zp_is_pool_thread(const char *comm);
+void zp_kcpu_read(struct zp_kcpu *k);
+double zp_kcpu_delta(const struct zp_kcpu *before, const struct zp_kcpu *after);
+void zp_kcpu_free(struct zp_kcpu *k);
+int zp_pool_filled(void);
+/* 0 filled, -ETIMEDOUT, -EAGAIN (scrub/enabled is 0), -ENOENT (no pool) */
+int zp_pool_wait_filled(double timeout, double *waited);
+/* Runs @argv, stdin /dev/null, stdout to @out_fd, killed past @timeout (0: none) */
+int zp_measure(char **argv, int out_fd, double timeout, struct zp_sample *s);
+int zp_run_shell(const char *cmd, int out_fd, double timeout);
+
 /* table.c: aligned plain-text tables; numeric columns right-aligned. */
 struct zp_table;
 struct zp_table *zp_table_new(int ncols, ...);	/* @ncols header strings */
@@ -216,6 +242,11 @@ int cmd_set(int argc, char **argv);
 /* "pool.max_pages" or an absolute path -> "pool/max_pages" (freed by caller) */
 char *zp_tunable_rel(const char *arg);
 int cmd_ab(int argc, char **argv);
+/*
+ * The order of zpctl ab: @warmup uncounted A B pairs, then A B B A blocks
+ * (an odd last pair A B); @sides and @counted get 2 * (@runs + @warmup).
+ */
+int zp_ab_schedule(int runs, int warmup, char *sides, bool *counted);
 int cmd_forks(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_run(int argc, char **argv);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -446,6 +447,83 @@ static void test_tree(void)
 	free(root);
 }
 
+static void test_ab_parts(void)
+{
+	char sides[32], *root = zp_xasprintf("%s/sys", fake);
+	char *proc = zp_xasprintf("%s/proc", fake);
+	const char *saved = zp_sysfs_root;
+	char *sh[] = { "sh", "-c", "[ \"$(readlink /proc/self/fd/0)\" = /dev/null ]", NULL };
+	char *sleeper[] = { "sleep", "30", NULL };
+	struct zp_kcpu k0, k1;
+	struct zp_sample smp;
+	bool counted[32];
+	double waited;
+	int n, i, c;
+
+	n = zp_ab_schedule(5, 1, sides, counted);
+	sides[n] = '\0';
+	for (c = 0, i = 0; i < n; i++)
+		c += counted[i];
+	ok(n == 12 && !strcmp(sides, "ABABBAABBAAB") && !counted[0] &&
+	   !counted[1] && counted[2] && c == 10,
+	   "ab order: a warm-up pair, then A B B A blocks, an odd last pair A B (%s)", sides);
+
+	ok(zp_measure(sh, 1, 0, &smp) == 0 && WIFEXITED(smp.status) &&
+	   WEXITSTATUS(smp.status) == 0 && !smp.timed_out,
+	   "ab run: COMMAND's stdin is /dev/null");
+	ok(zp_measure(sleeper, 1, 0.2, &smp) == 0 && smp.timed_out &&
+	   WIFSIGNALED(smp.status) && WTERMSIG(smp.status) == SIGKILL,
+	   "ab run: --timeout kills COMMAND and marks the run");
+	ok(zp_run_shell("exit 3", 1, 0) < 0 && zp_run_shell("true", 1, 0) == 0,
+	   "ab --prepare: a failing CMD is an error");
+
+	setenv("ZPCTL_PROC", proc, 1);
+	put("proc/stat", "cpu  100 5 20 1000 50 3 2 0 0 0\ncpu0 1 2 3 4", 0444);
+	ok(near(zp_system_cpu(), 130.0 / sysconf(_SC_CLK_TCK), 1e-9),
+	   "ab run: machine CPU from /proc/stat is user+nice+system+irq+softirq+steal");
+	put("proc/10/stat", "10 (zeropool_scrubd/0) S 2 0 0 0 -1 2129984 0 0 0 0 150 50 0 0 39 19 1 0 5 0 0", 0444);
+	put("proc/11/stat", "11 (a (weird) comm) S 2 0 0 0 -1 0 0 0 0 0 900 900 0 0 20 0 1 0 5 0 0", 0444);
+	zp_kcpu_read(&k0);
+	put("proc/10/stat", "10 (zeropool_scrubd/0) S 2 0 0 0 -1 2129984 0 0 0 0 170 80 0 0 39 19 1 0 5 0 0", 0444);
+	put("proc/12/stat", "12 (kworker/0:1+bte_offload_chan) I 2 0 0 0 -1 0 0 0 0 0 0 10 0 0 20 0 1 0 5 0 0", 0444);
+	zp_kcpu_read(&k1);
+	ok(k0.n == 1 && near(zp_kcpu_delta(&k0, &k1), 60.0 / sysconf(_SC_CLK_TCK), 1e-9),
+	   "ab run: the pool's threads by name (scrubd, bte_offload workers), their CPU since the run began");
+	zp_kcpu_free(&k0);
+	zp_kcpu_free(&k1);
+	unsetenv("ZPCTL_PROC");
+
+	zp_sysfs_root = root;
+	ok(zp_pool_wait_filled(0.05, &waited) == -ENOENT,
+	   "ab fill: no pool/high_watermark, nothing to wait for");
+	put("sys/pool/high_watermark", "100", 0644);
+	put("sys/pool/held_pages", "90", 0444);
+	put("sys/pool/node0/pages", "60", 0444);
+	put("sys/pool/node0/dirty_pages", "30", 0444);
+	ok(zp_pool_filled() == 0 && zp_pool_wait_filled(0.05, &waited) == -ETIMEDOUT,
+	   "ab fill: a node below high_watermark times out");
+	put("sys/scrub/enabled", "0", 0644);
+	ok(zp_pool_wait_filled(5, &waited) == -EAGAIN,
+	   "ab fill: with scrub/enabled 0 it says the pool cannot fill");
+	unlink_fake("sys/scrub/enabled");
+	put("sys/pool/node0/dirty_pages", "40", 0444);
+	ok(zp_pool_wait_filled(0.05, &waited) == 0,
+	   "ab fill: ready + dirty pages at high_watermark is full (as the scrubber counts)");
+	put("sys/pool/node0/dirty_pages", "0", 0444);
+	put("sys/pool/max_pages", "60", 0644);
+	put("sys/pool/held_pages", "60", 0444);
+	ok(zp_pool_filled() == 1, "ab fill: a pool at max_pages is as full as it gets");
+	put("sys/pool/max_pages", "1000", 0644);
+	put("sys/pool/held_pages", "60", 0444);
+	unlink_fake("sys/pool/high_watermark");
+	unlink_fake("sys/pool/held_pages");
+	unlink_fake("sys/pool/node0/pages");
+	unlink_fake("sys/pool/node0/dirty_pages");
+	zp_sysfs_root = saved;
+	free(root);
+	free(proc);
+}
+
 /* Runs the zpctl binary; returns its exit code, output in *out. */
 static int run(char **out, const char *fmt, ...)
 {
@@ -508,6 +586,10 @@ static void test_cli(void)
 	ok(run(NULL, "set pool/max_pages") == 2, "cli: set without VALUE exits 2");
 	ok(run(NULL, "ab --runs 2") == 2, "cli: ab without COMMAND exits 2");
 	ok(run(NULL, "ab --runs 0 -- true") == 2, "cli: ab --runs 0 exits 2");
+	ok(run(NULL, "ab --warmup 101 -- true") == 2 &&
+	   run(NULL, "ab --timeout 0 -- true") == 2 &&
+	   run(NULL, "ab --fill-timeout x -- true") == 2,
+	   "cli: ab --warmup, --timeout, --fill-timeout out of range exit 2");
 	ok(run(NULL, "load nosuch") == 2, "cli: load of an unknown module exits 2");
 	ok(run(NULL, "unload zeropool max_pages=1") == 2,
 	   "cli: unload with parameters exits 2");
@@ -596,6 +678,7 @@ int main(void)
 	test_stats();
 	make_fake_tree();
 	test_tree();
+	test_ab_parts();
 	test_cli();
 	cmd = zp_xasprintf("rm -rf '%s'", fake);
 	if (system(cmd))
