@@ -20,6 +20,7 @@ static const struct {
 	{ "ab", cmd_ab, "run a command with the modules unloaded (A) and loaded (B)" },
 	{ "run", cmd_run, "run a command with its anonymous faults served from the pool" },
 	{ "forks", cmd_forks, "ptshare's fork report" },
+	{ "metrics", cmd_metrics, "the stats tree in the Prometheus text format" },
 	{ "bench", cmd_bench, "run the project's benchmarks" },
 };
 

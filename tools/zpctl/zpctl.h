@@ -248,6 +248,9 @@ int cmd_ab(int argc, char **argv);
  */
 int zp_ab_schedule(int runs, int warmup, char *sides, bool *counted);
 int cmd_forks(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+/* metrics.c: the exposition of the whole tree, as zpctl metrics prints it */
+void zp_metrics_write(FILE *f);
 int cmd_bench(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
