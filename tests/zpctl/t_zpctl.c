@@ -193,12 +193,14 @@ static void test_ab(const char *self)
 	FILE *f;
 	int rc, n;
 
+	/* nothing loaded before: nothing to restore, no note on stderr */
+	run("unload");
 	rc = run("ab --runs 2 --warmup 1 --from %s --module zeropool --json -- %s --touch",
 		 moddir, self);
 	check(rc == 0 && jck_valid(out), "ab --json: exit 0, valid JSON");
 	check(jck_get(out, "schema_version", val, sizeof(val)) && !strcmp(val, "2") &&
-	      jck_get(out, "runs", val, sizeof(val)) && !strcmp(val, "2"),
-	      "ab --json: schema_version 2, 2 runs");
+	      jck_get(out, "runs_per_side", val, sizeof(val)) && !strcmp(val, "2"),
+	      "ab --json: schema_version 2, 2 runs per side");
 	check(jck_get(out, "order", val, sizeof(val)) && !strcmp(val, "abABBA"),
 	      "ab --json: an uncounted warm-up pair, then A B B A (%s)", val);
 	check(jck_get(out, "summary.wall_s.A.median", val, sizeof(val)) &&
@@ -214,12 +216,14 @@ static void test_ab(const char *self)
 	/* every B run waited for a full pool: no run says filled false */
 	check(strstr(out, "\"filled\": true") && !strstr(out, "\"filled\": false"),
 	      "ab --json: each B run started with the pool at high_watermark");
-	tap_ok(zp_mod_loaded("zeropool"), "ab: zeropool loaded afterwards, as before");
+	tap_ok(!zp_mod_loaded("zeropool"), "ab: zeropool not loaded afterwards, as before");
 
+	run("load --from %s zeropool", moddir);
 	rc = run("ab --runs 2 --from %s -- true", moddir);
-	check(rc == 0 && has("net effect") && has("95%%_CI") && has("verdict") &&
+	check(rc == 0 && has("net effect") && has("95%_CI") && has("verdict") &&
 	      has("pool threads") && has("runs in the order they ran"),
 	      "ab: text: net effect with interval and verdict, per side, runs in order");
+	tap_ok(zp_mod_loaded("zeropool"), "ab: zeropool loaded afterwards, as before");
 	rc = run("ab --runs 2 --warmup 0 --from %s --csv -- false", moddir);
 	check(rc == 1 && has("order,side,run,wall_s,cmd_cpu_s,system_cpu_s") &&
 	      has("\n4,A,2,"), "ab --csv: rows per run in A B B A order; a failing COMMAND exits 1");

@@ -171,8 +171,8 @@ static void ab_print_fill(const struct ab *ab)
 		if (ab->run[i].fill_err)
 			failed++;
 	}
-	printf("  B: the modules are loaded afresh before each B run, which starts once\n"
-	       "     the pool holds high_watermark: waited %.2f s median, %.2f s max",
+	printf("     afresh before each B run, which starts once the pool holds\n"
+	       "     high_watermark: waited %.2f s median, %.2f s max",
 	       zp_median(v, n), zp_max(v, n));
 	if (failed)
 		printf(";\n     %d of %d B runs started WITHOUT a full pool (see the notes above)",
@@ -437,7 +437,7 @@ void ab_print_json(struct ab *ab)
 		zp_json_str(&j, "prepare", ab->prepare);
 	else
 		zp_json_null(&j, "prepare");
-	zp_json_double(&j, "runs", ab->runs);
+	zp_json_double(&j, "runs_per_side", ab->runs);
 	zp_json_double(&j, "warmup", ab->warmup);
 	order = zp_xmalloc(ab->nrun + 1);
 	for (i = 0; i < ab->nrun; i++)
