@@ -24,18 +24,11 @@
 
 #include "zpctl.h"
 
-static const char *zp_proc_root(void)
-{
-	const char *p = getenv("ZPCTL_PROC");
-
-	return p && *p ? p : "/proc";
-}
-
 /* Busy CPU seconds of the whole machine: all but idle and iowait. */
 double zp_system_cpu(void)
 {
 	unsigned long long v[8] = { 0 };
-	char *path = zp_xasprintf("%s/stat", zp_proc_root());
+	char *path = zp_xasprintf("%s/stat", zp_proc_root);
 	char line[512];
 	FILE *f = fopen(path, "r");
 	int n = 0;
@@ -64,7 +57,7 @@ bool zp_is_pool_thread(const char *comm)
 
 void zp_kcpu_read(struct zp_kcpu *k)
 {
-	const char *proc = zp_proc_root();
+	const char *proc = zp_proc_root;
 	struct dirent *de;
 	DIR *d = opendir(proc);
 

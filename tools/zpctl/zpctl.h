@@ -37,7 +37,10 @@ int zp_module_index(const char *name);
 extern const char *zp_sysfs_root;	/* /sys/kernel/zeropool */
 extern const char *zp_sysmod_root;	/* /sys/module */
 extern const char *zp_debugfs_root;	/* /sys/kernel/debug/zeropool */
+extern const char *zp_proc_root;	/* /proc ($ZPCTL_PROC) */
 void zp_paths_init(void);
+/* No /proc/modules: a kernel built without loadable module support. */
+bool zp_no_module_support(void);
 
 /* util.c */
 extern const char *zp_prog;

@@ -388,6 +388,8 @@ static void make_fake_tree(void)
 	put("mod/zeropool/version", "0.1.0", 0444);
 	put("mod/zeropool/refcnt", "1", 0444);
 	put("mod/pagesplice/holders/.keep", "", 0444);
+	/* this kernel has module support (the host running the test may not) */
+	put("proc/modules", "", 0444);
 }
 
 static void test_tree(void)
@@ -478,7 +480,7 @@ static void test_ab_parts(void)
 	ok(zp_run_shell("exit 3", 1, 0) < 0 && zp_run_shell("true", 1, 0) == 0,
 	   "ab --prepare: a failing CMD is an error");
 
-	setenv("ZPCTL_PROC", proc, 1);
+	zp_proc_root = proc;
 	put("proc/stat", "cpu  100 5 20 1000 50 3 2 0 0 0\ncpu0 1 2 3 4", 0444);
 	ok(near(zp_system_cpu(), 130.0 / sysconf(_SC_CLK_TCK), 1e-9),
 	   "ab run: machine CPU from /proc/stat is user+nice+system+irq+softirq+steal");
@@ -492,7 +494,7 @@ static void test_ab_parts(void)
 	   "ab run: the pool's threads by name (scrubd, bte_offload workers), their CPU since the run began");
 	zp_kcpu_free(&k0);
 	zp_kcpu_free(&k1);
-	unsetenv("ZPCTL_PROC");
+	zp_proc_root = "/proc";
 
 	zp_sysfs_root = root;
 	ok(zp_pool_wait_filled(0.05, &waited) == -ENOENT,
@@ -617,8 +619,8 @@ static void test_metrics_cli(void)
 	FILE *p;
 	int rc;
 
-	cmd = zp_xasprintf("ZPCTL_SYSFS=%s/sys ZPCTL_SYSMODULE=%s/mod ZPCTL_DEBUGFS=%s/debug %s metrics",
-			   root, root, root, getenv("ZPCTL"));
+	cmd = zp_xasprintf("ZPCTL_SYSFS=%s/sys ZPCTL_SYSMODULE=%s/mod ZPCTL_DEBUGFS=%s/debug ZPCTL_PROC=%s/proc %s metrics",
+			   root, root, root, fake, getenv("ZPCTL"));
 	p = popen(cmd, "r");
 	if (!p)
 		exit(1);
@@ -648,23 +650,26 @@ static void test_metrics_cli(void)
 
 	/* promtool (Debian's prometheus package) is the judge of the format */
 	cmd = zp_xasprintf("command -v promtool >/dev/null || { echo 'promtool missing: install prometheus (scripts/setup)'; exit 1; }; "
-			   "ZPCTL_SYSFS=%s/sys ZPCTL_SYSMODULE=%s/mod ZPCTL_DEBUGFS=%s/debug %s metrics | promtool check metrics",
-			   root, root, root, getenv("ZPCTL"));
+			   "ZPCTL_SYSFS=%s/sys ZPCTL_SYSMODULE=%s/mod ZPCTL_DEBUGFS=%s/debug ZPCTL_PROC=%s/proc %s metrics | promtool check metrics",
+			   root, root, root, fake, getenv("ZPCTL"));
 	rc = system(cmd);
 	ok(rc == 0, "metrics: promtool check metrics finds nothing to say");
 	free(cmd);
-	cmd = zp_xasprintf("ZPCTL_SYSFS=/nonexistent ZPCTL_SYSMODULE=/nonexistent %s metrics | promtool check metrics",
-			   getenv("ZPCTL"));
+	cmd = zp_xasprintf("ZPCTL_SYSFS=/nonexistent ZPCTL_SYSMODULE=/nonexistent ZPCTL_PROC=%s/proc %s metrics | promtool check metrics",
+			   fake, getenv("ZPCTL"));
 	ok(system(cmd) == 0, "metrics: nothing loaded is still clean exposition");
 	free(cmd);
 	file = zp_xasprintf("%s/out.prom", root);
-	cmd = zp_xasprintf("ZPCTL_SYSFS=%s/sys %s metrics -o %s && grep -q '^zeropool_pool_pages 123456789$' %s && ! ls %s.tmp.* 2>/dev/null",
-			   root, getenv("ZPCTL"), file, file, file);
+	cmd = zp_xasprintf("ZPCTL_PROC=%s/proc ZPCTL_SYSFS=%s/sys %s metrics -o %s && grep -q '^zeropool_pool_pages 123456789$' %s && ! ls %s.tmp.* 2>/dev/null",
+			   fake, root, getenv("ZPCTL"), file, file, file);
 	ok(system(cmd) == 0, "metrics -o FILE: written whole, no temporary left");
 	free(cmd);
 	free(file);
 	free(root);
 }
+
+/* More environment for run(): the fake /proc can be replaced */
+static const char *run_env = "";
 
 /* Runs the zpctl binary; returns its exit code, output in *out. */
 static int run(char **out, const char *fmt, ...)
@@ -679,8 +684,8 @@ static int run(char **out, const char *fmt, ...)
 	if (vasprintf(&args, fmt, ap) < 0)
 		exit(1);
 	va_end(ap);
-	cmd = zp_xasprintf("ZPCTL_SYSFS=%s/sys ZPCTL_SYSMODULE=%s/mod ZPCTL_DEBUGFS=%s/debug %s %s 2>&1",
-			   fake, fake, fake, getenv("ZPCTL"), args);
+	cmd = zp_xasprintf("ZPCTL_SYSFS=%s/sys ZPCTL_SYSMODULE=%s/mod ZPCTL_DEBUGFS=%s/debug ZPCTL_PROC=%s/proc %s %s %s 2>&1",
+			   fake, fake, fake, fake, run_env, getenv("ZPCTL"), args);
 	p = popen(cmd, "r");
 	if (!p)
 		exit(1);
@@ -748,6 +753,24 @@ static void test_cli(void)
 	}
 	ok(rc == 9, "cli: every command has --help");
 
+	for (rc = 0; rc < 9; rc++) {
+		const char *cmds[] = { "load", "unload", "status", "watch -n 1",
+				       "set pool/max_pages 1", "ab -- true", "forks",
+				       "metrics", "bench --list" };
+		char *o;
+		int r;
+
+		run_env = "ZPCTL_PROC=/nonexistent";
+		r = run(&o, "%s", cmds[rc]);
+		run_env = "";
+		if (r != 1 || !strstr(o, "has no loadable module support (/nonexistent/modules is absent)")) {
+			diag_text(cmds[rc], o);
+			free(o);
+			break;
+		}
+		free(o);
+	}
+	ok(rc == 9, "cli: without /proc/modules every command says the kernel has no module support, exit 1");
 	rc = run(&out, "status --json");
 	ok(rc == 0 && jck_valid(out), "cli: status --json is valid JSON");
 	ok(jck_get(out, "modules.zeropool.refcnt", val, sizeof(val)) &&
