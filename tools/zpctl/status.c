@@ -43,6 +43,10 @@ struct zp_modinfo {
 	char version[64];
 	char refcnt[32];
 	char holders[256];
+	char taint[32];		/* letters as in /proc/modules, "" if none */
+	char srcversion[64];
+	char path[512];		/* the installed file, if any */
+	const char *source;	/* see zp_module_source() */
 	bool loaded;
 };
 
@@ -67,6 +71,11 @@ static void zp_modinfo_read(const char *name, struct zp_modinfo *mi)
 	mi->loaded = mi->state[0];
 	zp_mod_attr(name, "version", mi->version, sizeof(mi->version));
 	zp_mod_attr(name, "refcnt", mi->refcnt, sizeof(mi->refcnt));
+	zp_mod_attr(name, "taint", mi->taint, sizeof(mi->taint));
+	zp_mod_attr(name, "srcversion", mi->srcversion, sizeof(mi->srcversion));
+	mi->source = mi->loaded ? zp_module_source(name, mi->srcversion,
+						   mi->path, sizeof(mi->path)) :
+				  "";
 	d = opendir(path);
 	while (d && (de = readdir(d))) {
 		size_t used = strlen(mi->holders);
@@ -83,8 +92,9 @@ static void zp_modinfo_read(const char *name, struct zp_modinfo *mi)
 
 void zp_print_modules(FILE *f)
 {
-	struct zp_table *t = zp_table_new(5, "module", "state", "version",
-					  "refcnt", "holders");
+	struct zp_table *t = zp_table_new(8, "module", "state", "version",
+					  "refcnt", "holders", "taint",
+					  "srcversion", "source");
 	struct zp_modinfo mi;
 	int i;
 
@@ -96,6 +106,14 @@ void zp_print_modules(FILE *f)
 		zp_table_cell(t, "%s", mi.version[0] ? mi.version : "-");
 		zp_table_cell(t, "%s", mi.refcnt[0] ? mi.refcnt : "-");
 		zp_table_cell(t, "%s", mi.holders[0] ? mi.holders : "-");
+		zp_table_cell(t, "%s", mi.taint[0] ? mi.taint : "-");
+		zp_table_cell(t, "%s", mi.srcversion[0] ? mi.srcversion : "-");
+		if (!mi.loaded)
+			zp_table_cell(t, "-");
+		else if (mi.path[0])
+			zp_table_cell(t, "%s %s", mi.source, mi.path);
+		else
+			zp_table_cell(t, "%s", mi.source);
 	}
 	zp_table_print(t, f, "");
 	zp_table_free(t);
@@ -121,6 +139,16 @@ void zp_json_modules(struct zp_json *j)
 			     h = strtok_r(NULL, ",", &save))
 				zp_json_str(j, NULL, h);
 			zp_json_end_arr(j);
+			zp_json_str(j, "taint", mi.taint);
+			if (mi.srcversion[0])
+				zp_json_str(j, "srcversion", mi.srcversion);
+			else
+				zp_json_null(j, "srcversion");
+			zp_json_str(j, "source", mi.source);
+			if (mi.path[0])
+				zp_json_str(j, "installed_path", mi.path);
+			else
+				zp_json_null(j, "installed_path");
 		}
 		zp_json_end_obj(j);
 	}

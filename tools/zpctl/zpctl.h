@@ -225,6 +225,8 @@ void zp_sort_modspecs(struct zp_modspec *specs, int n, bool reverse);
 struct zp_kmod;
 struct zp_kmod *zp_kmod_open(const char *from, bool verbose);
 void zp_kmod_close(struct zp_kmod *k);
+/* Print what load would insert (with modprobe.d's options) and insert nothing. */
+void zp_kmod_set_dry_run(struct zp_kmod *k, bool dry_run);
 /* 0, or -errno after printing what it means and what to do. */
 int zp_kmod_load(struct zp_kmod *k, const char *name, const char *params);
 int zp_kmod_unload(struct zp_kmod *k, const char *name);
@@ -232,6 +234,13 @@ int zp_kmod_unload(struct zp_kmod *k, const char *name);
 void zp_kmod_unload_core_if_unused(struct zp_kmod *k);
 /* 0 when @name can be found (in --from DIR, or installed). */
 bool zp_kmod_available(struct zp_kmod *k, const char *name);
+/*
+ * "installed" (the installed module is loaded: @path), "other file" (one
+ * is installed at @path but the loaded one differs: a build tree), "not
+ * installed", or "unknown".
+ */
+const char *zp_module_source(const char *name, const char *srcversion,
+			     char *path, size_t len);
 /* Explains -@err of a load or unload of @name on stderr. */
 void zp_explain_load_error(const char *name, const char *path, int err);
 void zp_explain_unload_error(const char *name, int err);

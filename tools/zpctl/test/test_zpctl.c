@@ -711,6 +711,82 @@ static int run(char **out, const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/*
+ * load of installed modules goes modprobe's way: a fake DKMS install
+ * (depmod over a copy of a build tree) and a fake modprobe.d, dry run.
+ */
+static void test_load_installed(void)
+{
+	const char *top = getenv("ZPCTL_TOP");
+	char *cmd, *out, val[256], *base = zp_xasprintf("%s/lib/modules/9.9.9", fake);
+	int rc;
+
+	cmd = zp_xasprintf("set -e; b=$(ls -d %s/build/*/zeropool 2>/dev/null | head -1); b=${b%%/zeropool}; "
+			   "test -f \"$b/zeropool/zeropool.ko\"; d=%s/updates/dkms; mkdir -p $d; "
+			   "for m in zeropool_core zeropool pagesplice ptshare bte_offload; do cp $b/$m/$m.ko $d/; done; "
+			   "depmod -b %s 9.9.9 2>/dev/null && printf 'options zeropool max_pages=77\\nblacklist ptshare\\nsoftdep pagesplice pre: bte_offload\\n' >%s/modprobe.conf",
+			   top ? top : "/nonexistent", base, fake, fake);
+	if (!top || system(cmd)) {
+		printf("ok %d - test_zpctl: load installed # SKIP no built modules (make kernels) or no depmod\n",
+		       ++t_count);
+		free(cmd);
+		free(base);
+		return;
+	}
+	free(cmd);
+	/* nothing loaded (the fake /sys/module has zeropool) */
+	cmd = zp_xasprintf("ZPCTL_SYSMODULE=%s/nomod ZPCTL_MODULES_DIR=%s ZPCTL_MODPROBE_D=%s/modprobe.conf",
+			   fake, base, fake);
+	run_env = cmd;
+	rc = run(&out, "load --dry-run zeropool scrub_order=3");
+	ok(rc == 0 && strstr(out, "would insert zeropool_core ") &&
+	   strstr(out, "/updates/dkms/zeropool.ko max_pages=77 scrub_order=3\n") &&
+	   !strstr(out, "loaded"),
+	   "load --dry-run: an installed module goes modprobe's way, dependency first, modprobe.d options before the given ones");
+	if (rc || !strstr(out, "max_pages=77"))
+		diag_text("load --dry-run", out);
+	free(out);
+	rc = run(&out, "load --dry-run pagesplice");
+	ok(rc == 0 && strstr(out, "would insert bte_offload ") &&
+	   strstr(out, "would insert pagesplice "),
+	   "load --dry-run: softdeps of modprobe.d are honoured");
+	free(out);
+	rc = run(&out, "load --dry-run ptshare");
+	ok(rc == 1 && strstr(out, "blacklisted in modprobe.d") && !strstr(out, "would insert ptshare"),
+	   "load: a module blacklisted in modprobe.d is refused, exit 1");
+	free(out);
+	rc = run(&out, "load --dry-run --from /nonexistent zeropool");
+	ok(rc == 1 && strstr(out, "module not found"), "load --dry-run --from: a missing file is still an error");
+	free(out);
+
+	/* status: the loaded zeropool is the installed file, or another */
+	free(cmd);
+	cmd = zp_xasprintf("s=$(modinfo -F srcversion %s/updates/dkms/zeropool.ko) && mkdir -p %s/nomod/zeropool && "
+			   "echo live >%s/nomod/zeropool/initstate && echo $s >%s/nomod/zeropool/srcversion && "
+			   "echo OE >%s/nomod/zeropool/taint", base, fake, fake, fake, fake);
+	rc = system(cmd);
+	free(cmd);
+	cmd = zp_xasprintf("ZPCTL_SYSMODULE=%s/nomod ZPCTL_MODULES_DIR=%s", fake, base);
+	run_env = cmd;
+	rc = rc ? rc : run(&out, "status --json");
+	ok(rc == 0 && jck_get(out, "modules.zeropool.source", val, sizeof(val)) &&
+	   !strcmp(val, "installed") && jck_get(out, "modules.zeropool.taint", val, sizeof(val)) &&
+	   !strcmp(val, "OE") && jck_get(out, "modules.zeropool.installed_path", val, sizeof(val)) &&
+	   strstr(val, "/updates/dkms/zeropool.ko"),
+	   "status --json: taint, and the installed module as the source when its srcversion is the loaded one's");
+	free(out);
+	put("nomod/zeropool/srcversion", "0123456789ABCDEF", 0444);
+	rc = run(&out, "status");
+	ok(rc == 0 && strstr(out, "0123456789ABCDEF  other file ") && strstr(out, "OE"),
+	   "status: taint, srcversion, and 'other file' when the loaded module is not the installed one");
+	if (rc || !strstr(out, "other file"))
+		diag_text("status", out);
+	free(out);
+	run_env = "";
+	free(cmd);
+	free(base);
+}
+
 static void test_cli(void)
 {
 	char *out, val[64];
@@ -790,8 +866,9 @@ static void test_cli(void)
 	free(out);
 	unlink_fake("sys/ptshare/filter_comm");
 	rc = run(&out, "status");
-	ok(rc == 0 && strstr(out, "zeropool     live        0.1.0         1  -"),
-	   "cli: status table of modules");
+	ok(rc == 0 && strstr(out, "zeropool     live        0.1.0         1  -") &&
+	   strstr(out, "taint  srcversion  source"),
+	   "cli: status table of modules, with taint, srcversion and source");
 	free(out);
 
 	rc = run(&out, "set pool.max_pages 2000");
@@ -847,8 +924,10 @@ int main(void)
 	test_ab_parts();
 	test_metric_names();
 	test_cli();
-	if (getenv("ZPCTL"))
+	if (getenv("ZPCTL")) {
 		test_metrics_cli();
+		test_load_installed();
+	}
 	cmd = zp_xasprintf("rm -rf '%s'", fake);
 	if (system(cmd))
 		t_failed++;
