@@ -887,8 +887,33 @@ static void test_cli(void)
 	rc = run(&out, "set pool/nope 5");
 	ok(rc == 1 && strstr(out, "no such file"), "cli: set of a missing file exits 1");
 	free(out);
+	put("sys/pool/pages", "100", 0444);
 	rc = run(&out, "watch -n 2 -i 0.05");
 	ok(rc == 0 && strstr(out, "per_s"), "cli: watch -n 2 shows rates");
+	ok(strstr(out, "hits        counter    0.0  12") &&
+	   strstr(out, "pages       gauge        -  100") &&
+	   strstr(out, "max_pages   tunable      -  2000"),
+	   "cli: watch: a rate for counters only (kinds from the ABI docs), values for gauges");
+	if (!strstr(out, "hits        counter    0.0"))
+		diag_text("watch", out);
+	free(out);
+	unlink_fake("sys/pool/pages");
+	/* the tree goes away and comes back with a counter reset (a reload) */
+	rc = run(&out, "watch -n 12 -i 0.1 & (sleep 0.35; mv %s/sys %s/sys.gone; sleep 0.4; "
+		 "echo 1 >%s/sys.gone/pool/hits; mv %s/sys.gone %s/sys); wait $!",
+		 fake, fake, fake, fake, fake);
+	ok(rc == 0 && strstr(out, "waiting for it to come back") &&
+	   strstr(strstr(out, "waiting for it to come back"), "hits        counter") &&
+	   !strstr(out, "reset"),
+	   "cli: watch survives the tree going away and coming back (a reload), rates start over");
+	if (rc || !strstr(out, "waiting for it"))
+		diag_text("watch reload", out);
+	free(out);
+	put("sys/pool/hits", "12", 0444);
+	rc = run(&out, "watch -n 8 -i 0.1 & (sleep 0.35; echo 1 >%s/sys/pool/hits); wait $!", fake);
+	ok(rc == 0 && strstr(out, "hits        counter  reset"),
+	   "cli: watch: a counter that went back (reloaded in between) shows reset, not a negative rate");
+	put("sys/pool/hits", "12", 0444);
 	free(out);
 	rc = run(&out, "forks");
 	ok(rc == 1 && strstr(out, "ptshare is not loaded"),
