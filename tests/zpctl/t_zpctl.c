@@ -474,6 +474,22 @@ static void test_forks(void)
 	wait(NULL);
 	rc = run("forks");
 	check(rc == 0 && has("ptshare: loaded"), "forks prints ptshare's report");
+	rc = run("forks --json --pid %d", (int)getpid());
+	check(rc == 0 && jck_valid(out) && has("\"records\": [") &&
+	      has("\"comm\": \"t_zpctl\""),
+	      "forks --json --pid: this test's fork among the records");
+	rc = run("forks --comm no-such-comm");
+	check(rc == 0 && has("(no record matches)"), "forks --comm: a filter that matches nothing");
+	/* the Prometheus exposition of a live tree, judged by promtool */
+	rc = run("load --from %s zeropool", moddir);
+	rc = run("metrics | promtool check metrics && echo PROMTOOL-CLEAN");
+	check(rc == 0 && has("PROMTOOL-CLEAN"), "metrics | promtool check metrics: clean on a live tree");
+	rc = run("metrics");
+	check(rc == 0 && has("\nzeropool_pool_pages ") && has("zeropool_scrub_blocks_total{order=") &&
+	      has("zeropool_ptshare_forks_seen_total ") &&
+	      has("# TYPE zeropool_ptshare_fork_duration_seconds histogram") &&
+	      has("zeropool_module_loaded{module=\"ptshare\"} 1"),
+	      "metrics: pool gauges, scrub counters with labels, ptshare counters and its fork-time histogram");
 	rc = run("unload ptshare");
 	check(rc == 0, "unload ptshare");
 }

@@ -178,7 +178,8 @@ void zp_json_auto(struct zp_json *j, const char *key, const char *val)
 void zp_json_done(struct zp_json *j)
 {
 	fputs(json_object_to_json_string_ext(j->root,
-					     JSON_C_TO_STRING_PRETTY |
+					     (j->compact ? JSON_C_TO_STRING_PLAIN :
+					      JSON_C_TO_STRING_PRETTY) |
 					     JSON_C_TO_STRING_SPACED |
 					     JSON_C_TO_STRING_NOSLASHESCAPE),
 	      j->f);

@@ -148,6 +148,7 @@ struct zp_json {
 	int depth;
 	struct json_object *root;
 	struct json_object *stack[ZP_JSON_MAX_DEPTH];
+	bool compact;		/* one line (JSON Lines), not indented */
 };
 void zp_json_init(struct zp_json *j, FILE *f);
 void zp_json_obj(struct zp_json *j, const char *key);

@@ -925,6 +925,37 @@ static void test_cli(void)
 	ok(rc == 0 && strstr(out, "== histogram\n  bucket count\n  1 2\n") &&
 	   strstr(out, "forks"), "cli: forks prints ptshare's files");
 	free(out);
+	put("debug/ptshare/records",
+	    "# records 1..2 dropped 0\n"
+	    "seq=1 start_ns=5 pid=42 tgid=42 child=43 fork_ns=150000 dup_ns=1 copy_ns=90000 pgtable_bytes=81920 parent_anon_kb=4096 est_saved_pct=40 end=child_exit comm=my prog\n"
+	    "seq=2 start_ns=6 pid=50 tgid=49 child=51 fork_ns=1000 dup_ns=1 copy_ns=500 pgtable_bytes=8192 parent_anon_kb=100 est_saved_pct=0 end=window comm=\xff" "sh", 0444);
+	rc = run(&out, "forks --pid 49");
+	ok(rc == 0 && strstr(out, "       2      49      50") && !strstr(out, "my prog"),
+	   "cli: forks --pid: the records of that process (tgid or pid) only");
+	free(out);
+	rc = run(&out, "forks --comm 'my prog'");
+	ok(rc == 0 && strstr(out, "my prog") && strstr(out, "     150.0") && !strstr(out, "window"),
+	   "cli: forks --comm: by name (comm may hold spaces)");
+	free(out);
+	rc = run(&out, "forks --min-rss 1000");
+	ok(rc == 0 && strstr(out, "my prog") && !strstr(out, "window"),
+	   "cli: forks --min-rss: parents with at least that much anonymous RSS");
+	free(out);
+	rc = run(&out, "forks --json --min-rss 0");
+	ok(rc == 0 && jck_valid(out) && jck_get(out, "counters.forks", val, sizeof(val)) &&
+	   !strcmp(val, "3") && strstr(out, "\"comm\": \"my prog\"") &&
+	   strstr(out, "\"pgtable_bytes\": 81920") && strstr(out, "\"comm\": \"\xef\xbf\xbd" "sh\""),
+	   "cli: forks --json: counters, records (numbers as numbers, comm as valid UTF-8)");
+	free(out);
+	rc = run(&out, "forks --follow -i 0.1 -n 1 --json & (sleep 0.4; echo 'seq=3 pid=60 tgid=60 fork_ns=7 parent_anon_kb=9 comm=late' >>%s/debug/ptshare/records); wait $!",
+		 fake);
+	ok(rc == 0 && strstr(out, "{ \"seq\": 3") && strstr(out, "\"comm\": \"late\"") &&
+	   !strstr(out, "\"seq\": 1"),
+	   "cli: forks --follow: the records that close after the start, one JSON line each");
+	if (rc || !strstr(out, "late"))
+		diag_text("forks --follow", out);
+	free(out);
+	unlink_fake("debug/ptshare/records");
 	rc = run(&out, "bench --list");
 	ok(rc == 0 || strstr(out, "no benchmark"), "cli: bench --list runs");
 	free(out);
