@@ -68,8 +68,9 @@ int zp_recs_read(const char *path, struct zp_recs *rs)
 	for (line = strtok_r(rs->text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '#') {
-			sscanf(line, "# records %*u..%*u dropped %llu",
-			       &rs->dropped);
+			if (sscanf(line, "# records %*u..%*u dropped %llu",
+				   &rs->dropped) != 1)
+				rs->dropped = 0;
 			continue;
 		}
 		rs->r = zp_xrealloc(rs->r, (rs->n + 1) * sizeof(*rs->r));
