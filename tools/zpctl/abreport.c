@@ -253,10 +253,10 @@ void ab_print_text(struct ab *ab)
 		zp_table_cell(t, "%d", i + 1);
 		zp_table_cell(t, "%c%s", run->side, run->counted ? "" : "w");
 		for (m = 0; m < NR_METRICS; m++)
-			ab_cell_num(t, run->m[m], run->outlier[m] ? "*" : "");
+			ab_cell_num(t, run->m[m], run->outlier[m] ? "*" : " ");
 		if (run->side == 'B')
 			zp_table_cell(t, "%.2f%s", run->fill_s,
-				      run->fill_err ? "!" : "");
+				      run->fill_err ? "!" : " ");
 		else
 			zp_table_cell(t, "-");
 		ab_exit_text(run, st, sizeof(st));

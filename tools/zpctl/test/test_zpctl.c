@@ -179,6 +179,20 @@ static void test_table(void)
 	free(text);
 	zp_table_free(t);
 
+	/* ab's outlier marks: the digits stay aligned */
+	t = zp_table_new(2, "v", "w");
+	zp_table_row(t);
+	zp_table_cell(t, "1.5 ");
+	zp_table_cell(t, "x");
+	zp_table_row(t);
+	zp_table_cell(t, "12.25*");
+	zp_table_cell(t, "y");
+	text = capture_table(t, "");
+	ok(!strcmp(text, "     v  w\n  1.5   x\n12.25*  y\n"),
+	   "table: numbers flagged with a mark stay numbers, right-aligned");
+	free(text);
+	zp_table_free(t);
+
 	t = zp_table_new(2, "k", "v");
 	zp_table_row(t);
 	zp_table_cell(t, "method");
