@@ -190,27 +190,56 @@ static int touch_zeropool(void)
 static void test_ab(const char *self)
 {
 	char val[256];
-	int rc;
+	FILE *f;
+	int rc, n;
 
-	rc = run("ab --runs 2 --from %s --module zeropool --json -- %s --touch", moddir, self);
+	/* nothing loaded before: nothing to restore, no note on stderr */
+	run("unload");
+	rc = run("ab --runs 2 --warmup 1 --from %s --module zeropool --json -- %s --touch",
+		 moddir, self);
 	check(rc == 0 && jck_valid(out), "ab --json: exit 0, valid JSON");
-	check(jck_get(out, "runs", val, sizeof(val)) && !strcmp(val, "2"),
-	      "ab --json: 2 runs");
+	check(jck_get(out, "schema_version", val, sizeof(val)) && !strcmp(val, "2") &&
+	      jck_get(out, "runs_per_side", val, sizeof(val)) && !strcmp(val, "2"),
+	      "ab --json: schema_version 2, 2 runs per side");
+	check(jck_get(out, "order", val, sizeof(val)) && !strcmp(val, "abABBA"),
+	      "ab --json: an uncounted warm-up pair, then A B B A (%s)", val);
 	check(jck_get(out, "summary.wall_s.A.median", val, sizeof(val)) &&
-	      jck_get(out, "summary.minflt.B.max", val, sizeof(val)) &&
-	      jck_get(out, "summary.sys_s.ratio_median", val, sizeof(val)),
-	      "ab --json: min/median/max per side and the B/A ratio");
+	      jck_get(out, "summary.wall_s.A.ci95", val, sizeof(val)) &&
+	      jck_get(out, "summary.minflt.B.outliers", val, sizeof(val)) &&
+	      jck_get(out, "summary.system_cpu_s.ratio.ci95", val, sizeof(val)) &&
+	      jck_get(out, "summary.cmd_cpu_s.ratio.verdict", val, sizeof(val)) &&
+	      jck_get(out, "summary.pool_threads_cpu_s.B.mean", val, sizeof(val)),
+	      "ab --json: median, mean with interval, outliers per side; B/A with interval and verdict");
 	check(jck_get(out, "counters.pool/dev_faults.total", val, sizeof(val)) &&
 	      strtoull(val, NULL, 10) >= 128,
-	      "ab --json: pool/dev_faults moved by >= 128 over the B runs (%s)", val);
-	tap_ok(zp_mod_loaded("zeropool"), "ab: zeropool loaded afterwards, as before");
+	      "ab --json: pool/dev_faults moved by >= 128 over the counted B runs (%s)", val);
+	/* every B run waited for a full pool: no run says filled false */
+	check(strstr(out, "\"filled\": true") && !strstr(out, "\"filled\": false"),
+	      "ab --json: each B run started with the pool at high_watermark");
+	tap_ok(!zp_mod_loaded("zeropool"), "ab: zeropool not loaded afterwards, as before");
 
-	rc = run("ab --runs 1 --from %s -- true", moddir);
-	check(rc == 0 && has("B/A_median") && has("B/A, pair by pair") && has("wall_s"),
-	      "ab: text tables");
-	rc = run("ab --runs 2 --from %s --csv -- false", moddir);
-	check(rc == 1 && has("run,side,wall_s,user_s,sys_s,minflt,majflt,exit") &&
-	      has("\n2,B,"), "ab --csv: rows per run; a failing COMMAND exits 1");
+	run("load --from %s zeropool", moddir);
+	rc = run("ab --runs 2 --from %s -- true", moddir);
+	check(rc == 0 && has("net effect") && has("95%_CI") && has("verdict") &&
+	      has("pool threads") && has("runs in the order they ran"),
+	      "ab: text: net effect with interval and verdict, per side, runs in order");
+	tap_ok(zp_mod_loaded("zeropool"), "ab: zeropool loaded afterwards, as before");
+	rc = run("ab --runs 2 --warmup 0 --from %s --csv -- false", moddir);
+	check(rc == 1 && has("order,side,run,wall_s,cmd_cpu_s,system_cpu_s") &&
+	      has("\n4,A,2,"), "ab --csv: rows per run in A B B A order; a failing COMMAND exits 1");
+	rc = run("ab --runs 1 --warmup 0 --from %s --timeout 0.5 -- sleep 60", moddir);
+	check(rc == 1 && has("timeout"), "ab --timeout: COMMAND killed, the run marked, exit 1");
+	unlink("/tmp/t_zpctl.prepare");
+	rc = run("ab --runs 1 --warmup 1 --from %s --prepare 'echo x >>/tmp/t_zpctl.prepare' -- sh -c 'test \"$(readlink /proc/self/fd/0)\" = /dev/null'",
+		 moddir);
+	f = fopen("/tmp/t_zpctl.prepare", "r");
+	for (n = 0; f && fgets(val, sizeof(val), f); n++)
+		;
+	if (f)
+		fclose(f);
+	unlink("/tmp/t_zpctl.prepare");
+	check(rc == 0 && n == 4,
+	      "ab --prepare runs before each of the 4 runs (%d); COMMAND's stdin is /dev/null", n);
 }
 
 static void test_errors(void)
@@ -445,6 +474,22 @@ static void test_forks(void)
 	wait(NULL);
 	rc = run("forks");
 	check(rc == 0 && has("ptshare: loaded"), "forks prints ptshare's report");
+	rc = run("forks --json --pid %d", (int)getpid());
+	check(rc == 0 && jck_valid(out) && has("\"records\": [") &&
+	      has("\"comm\": \"t_zpctl\""),
+	      "forks --json --pid: this test's fork among the records");
+	rc = run("forks --comm no-such-comm");
+	check(rc == 0 && has("(no record matches)"), "forks --comm: a filter that matches nothing");
+	/* the Prometheus exposition of a live tree, judged by promtool */
+	rc = run("load --from %s zeropool", moddir);
+	rc = run("metrics | promtool check metrics && echo PROMTOOL-CLEAN");
+	check(rc == 0 && has("PROMTOOL-CLEAN"), "metrics | promtool check metrics: clean on a live tree");
+	rc = run("metrics");
+	check(rc == 0 && has("\nzeropool_pool_pages ") && has("zeropool_scrub_blocks_total{order=") &&
+	      has("zeropool_ptshare_forks_seen_total ") &&
+	      has("# TYPE zeropool_ptshare_fork_duration_seconds histogram") &&
+	      has("zeropool_module_loaded{module=\"ptshare\"} 1"),
+	      "metrics: pool gauges, scrub counters with labels, ptshare counters and its fork-time histogram");
 	rc = run("unload ptshare");
 	check(rc == 0, "unload ptshare");
 }

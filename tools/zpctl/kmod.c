@@ -3,6 +3,10 @@
  * Loading and unloading through libkmod, and what each errno means to
  * the user: the kernel answers init_module() and delete_module() with
  * bare errnos, so every one the users meet gets a sentence and a hint.
+ * Installed modules (DKMS puts them in /lib/modules/$(uname -r)/updates/
+ * dkms) are loaded the way modprobe loads them: their dependencies and
+ * softdeps, the options and blacklists of /etc/modprobe.d.  A build tree
+ * (--from) is loaded file by file, as insmod would.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -24,6 +28,7 @@ struct zp_kmod {
 	struct kmod_ctx *ctx;
 	const char *from;
 	bool verbose;
+	bool dry_run;		/* say what would be inserted, insert nothing */
 };
 
 static void zp_kmod_log(void *data, int priority, const char *file, int line,
@@ -41,9 +46,15 @@ struct zp_kmod *zp_kmod_open(const char *from, bool verbose)
 {
 	struct zp_kmod *k = zp_xmalloc(sizeof(*k));
 
+	const char *dir = getenv("ZPCTL_MODULES_DIR");
+	const char *conf = getenv("ZPCTL_MODPROBE_D");
+	const char *confs[] = { conf, NULL };
+
 	k->from = from;
 	k->verbose = verbose;
-	k->ctx = kmod_new(NULL, NULL);
+	/* the tests point libkmod at a fake module tree and modprobe.d */
+	k->ctx = kmod_new(dir && *dir ? dir : NULL,
+			  conf && *conf ? confs : NULL);
 	if (!k->ctx) {
 		zp_err("libkmod: cannot create a context: %s", strerror(errno));
 		free(k);
@@ -51,6 +62,11 @@ struct zp_kmod *zp_kmod_open(const char *from, bool verbose)
 	}
 	kmod_set_log_fn(k->ctx, zp_kmod_log, k);
 	return k;
+}
+
+void zp_kmod_set_dry_run(struct zp_kmod *k, bool dry_run)
+{
+	k->dry_run = dry_run;
 }
 
 void zp_kmod_close(struct zp_kmod *k)
@@ -321,6 +337,67 @@ static void zp_kmsg_show(int fd, const char *name)
 	}
 }
 
+static struct zp_kmod *zp_kmod_printing;	/* for the callback below */
+
+/*
+ * libkmod's "insmod PATH OPTIONS" of every step, as modprobe -v prints.
+ * A dry run inserts nothing, so each module's dependencies come again
+ * with the next one: each is said once.
+ */
+static void zp_kmod_action(struct kmod_module *m, bool install,
+			   const char *options)
+{
+	static char said[16][64];
+	static int nsaid;
+	const char *path = kmod_module_get_path(m);
+	size_t olen = options ? strlen(options) : 0;
+	int i;
+
+	for (i = 0; i < nsaid; i++)
+		if (!strcmp(said[i], kmod_module_get_name(m)))
+			return;
+	if (nsaid < 16)
+		snprintf(said[nsaid++], sizeof(said[0]), "%s",
+			 kmod_module_get_name(m));
+	while (olen && options[olen - 1] == ' ')
+		olen--;
+	if (install)
+		printf("%s: would run its install command: %s\n",
+		       kmod_module_get_name(m), options);
+	else
+		printf("%s%s %s%s%.*s\n",
+		       zp_kmod_printing && zp_kmod_printing->dry_run ?
+		       "would insert " : "inserting ", kmod_module_get_name(m),
+		       path ? path : "(built in)", olen ? " " : "", (int)olen,
+		       options ? options : "");
+}
+
+/*
+ * Installed: modprobe's way.  Returns 0, -errno, or -EPERM for a module
+ * blacklisted in modprobe.d (after saying so).
+ */
+static int zp_kmod_probe(struct zp_kmod *k, struct kmod_module *mod,
+			 const char *name, const char *params)
+{
+	unsigned int flags = KMOD_PROBE_APPLY_BLACKLIST;
+	int err;
+
+	if (k->dry_run)
+		flags |= KMOD_PROBE_DRY_RUN;
+	zp_kmod_printing = k;
+	err = kmod_module_probe_insert_module(mod, flags, params, NULL, NULL,
+					      k->dry_run || k->verbose ?
+					      zp_kmod_action : NULL);
+	zp_kmod_printing = NULL;
+	if (err == KMOD_PROBE_APPLY_BLACKLIST) {
+		zp_err("%s: blacklisted in modprobe.d ('blacklist %s'): not loaded",
+		       name, name);
+		zp_hint("remove that line from /etc/modprobe.d, or load a build tree with '--from DIR'");
+		return -EPERM;
+	}
+	return err > 0 ? -EINVAL : err;
+}
+
 static int zp_kmod_insert(struct zp_kmod *k, const char *name,
 			  const char *params)
 {
@@ -334,9 +411,28 @@ static int zp_kmod_insert(struct zp_kmod *k, const char *name,
 		free(path);
 		return -ENOENT;
 	}
-	if (k->verbose)
-		zp_note("%s: inserting %s%s%s", name, path,
-			params && *params ? " " : "", params ? params : "");
+	if (!k->from) {
+		kmsg = k->dry_run ? -1 : zp_kmsg_mark();
+		err = zp_kmod_probe(k, mod, name, params ? params : "");
+		kmod_module_unref(mod);
+		if (err < 0 && err != -EPERM) {
+			zp_explain_load_error(name, path, -err);
+			zp_kmsg_show(kmsg, name);
+		}
+		if (kmsg >= 0)
+			close(kmsg);
+		free(path);
+		return err;
+	}
+	if (k->verbose || k->dry_run)
+		printf("%s %s %s%s%s\n", k->dry_run ? "would insert" : "inserting",
+		       name, path, params && *params ? " " : "",
+		       params ? params : "");
+	if (k->dry_run) {
+		kmod_module_unref(mod);
+		free(path);
+		return 0;
+	}
 	kmsg = zp_kmsg_mark();
 	err = kmod_module_insert_module(mod, 0, params ? params : "");
 	kmod_module_unref(mod);
@@ -375,11 +471,13 @@ int zp_kmod_load(struct zp_kmod *k, const char *name, const char *params)
 	}
 	kmod_module_unref(mod);
 	free(path);
-	if (strcmp(name, ZP_CORE_MODULE) && !zp_module_loaded(ZP_CORE_MODULE)) {
+	/* installed modules: modprobe's way brings the dependencies */
+	if (k->from && strcmp(name, ZP_CORE_MODULE) &&
+	    !zp_module_loaded(ZP_CORE_MODULE)) {
 		err = zp_kmod_insert(k, ZP_CORE_MODULE, NULL);
 		if (err)
 			return err;
-		core_added = true;
+		core_added = !k->dry_run;
 	}
 	err = zp_kmod_insert(k, name, params);
 	if (err && core_added)
@@ -441,4 +539,49 @@ void zp_kmod_unload_core_if_unused(struct zp_kmod *k)
 	if (err < 0 && k->verbose)
 		zp_note("%s: left loaded: %s", ZP_CORE_MODULE, strerror(-err));
 	kmod_module_unref(mod);
+}
+
+/*
+ * Where the loaded @name came from: the installed module (modules.dep,
+ * e.g. DKMS's updates/dkms) when its srcversion is the loaded one's.
+ */
+const char *zp_module_source(const char *name, const char *srcversion,
+			     char *path, size_t len)
+{
+	struct kmod_ctx *ctx = kmod_new(getenv("ZPCTL_MODULES_DIR"), NULL);
+	struct kmod_list *list = NULL, *info = NULL, *l;
+	struct kmod_module *mod = NULL;
+	const char *kind = "not installed";
+
+	path[0] = '\0';
+	if (!ctx)
+		return "unknown";
+	kmod_set_log_priority(ctx, 0);
+	if (kmod_module_new_from_lookup(ctx, name, &list) >= 0) {
+		kmod_list_foreach(l, list) {
+			struct kmod_module *m = kmod_module_get_module(l);
+
+			if (!mod && kmod_module_get_path(m))
+				mod = m;
+			else
+				kmod_module_unref(m);
+		}
+		kmod_module_unref_list(list);
+	}
+	if (mod) {
+		snprintf(path, len, "%s", kmod_module_get_path(mod));
+		kind = "other file";	/* installed, but not what is loaded */
+		if (kmod_module_get_info(mod, &info) >= 0) {
+			kmod_list_foreach(l, info) {
+				if (!strcmp(kmod_module_info_get_key(l), "srcversion") &&
+				    srcversion && !strcmp(kmod_module_info_get_value(l),
+							  srcversion))
+					kind = "installed";
+			}
+			kmod_module_info_free_list(info);
+		}
+		kmod_module_unref(mod);
+	}
+	kmod_unref(ctx);
+	return kind;
 }

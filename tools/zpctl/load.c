@@ -17,8 +17,16 @@ static const char load_usage[] =
 "PARAM=VALUE words go to the module named before them; MODULE.PARAM=VALUE\n"
 "may stand anywhere.\n"
 "\n"
+"Installed modules (e.g. by DKMS in /lib/modules/$(uname -r)/updates/dkms)\n"
+"are loaded as modprobe loads them: dependencies and softdeps, the options\n"
+"of /etc/modprobe.d (PARAM=VALUE words come after them), and a module\n"
+"blacklisted there is refused.\n"
+"\n"
 "  -d, --from DIR   load DIR/<module>/<module>.ko (a build tree such as\n"
-"                   build/$(uname -r)) instead of the installed modules\n"
+"                   build/$(uname -r)) instead of the installed modules,\n"
+"                   file by file as insmod does (modprobe.d not read)\n"
+"  -n, --dry-run    print what would be inserted, with which options;\n"
+"                   insert nothing\n"
 "  -q, --quiet      print nothing on success\n"
 "  -v, --verbose    show paths and libkmod's messages\n"
 "  -h, --help       this text\n"
@@ -40,6 +48,7 @@ static const char unload_usage[] =
 
 static const struct option load_opts[] = {
 	{ "from", required_argument, NULL, 'd' },
+	{ "dry-run", no_argument, NULL, 'n' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -63,14 +72,18 @@ int cmd_load(int argc, char **argv)
 	struct zp_modspec specs[ZP_NR_MODULES + 1];
 	const char *from = NULL;
 	bool quiet = false, verbose = false, all = false, need_base = false;
+	bool dry_run = false;
 	struct zp_kmod *k;
 	char err[256];
 	int c, i, n, ret = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "+d:qvh", load_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:nqvh", load_opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			from = optarg;
+			break;
+		case 'n':
+			dry_run = true;
 			break;
 		case 'q':
 			quiet = true;
@@ -93,6 +106,7 @@ int cmd_load(int argc, char **argv)
 	k = zp_kmod_open(from, verbose);
 	if (!k)
 		return EXIT_FAIL;
+	zp_kmod_set_dry_run(k, dry_run);
 	if (!n) {
 		all = true;
 		for (i = 0; i < ZP_NR_MODULES; i++) {
@@ -131,7 +145,7 @@ int cmd_load(int argc, char **argv)
 			ret = EXIT_FAIL;
 			break;	/* the rest may depend on it */
 		}
-		if (!quiet)
+		if (!quiet && !dry_run)
 			zp_print_loaded(specs[i].name, specs[i].params);
 	}
 	zp_kmod_close(k);

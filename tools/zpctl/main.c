@@ -20,6 +20,7 @@ static const struct {
 	{ "ab", cmd_ab, "run a command with the modules unloaded (A) and loaded (B)" },
 	{ "run", cmd_run, "run a command with its anonymous faults served from the pool" },
 	{ "forks", cmd_forks, "ptshare's fork report" },
+	{ "metrics", cmd_metrics, "the stats tree in the Prometheus text format" },
 	{ "bench", cmd_bench, "run the project's benchmarks" },
 };
 
@@ -82,8 +83,20 @@ int main(int argc, char **argv)
 		}
 		return zp_usage_error(NULL, "unknown command '%s'", argv[2]);
 	}
-	for (i = 0; i < ZP_NR_CMDS; i++)
-		if (!strcmp(zp_cmds[i].name, cmd))
-			return zp_cmds[i].fn(argc - 1, argv + 1);
+	for (i = 0; i < ZP_NR_CMDS; i++) {
+		if (strcmp(zp_cmds[i].name, cmd))
+			continue;
+		/*
+		 * Out-of-tree modules cannot be built in: without module
+		 * support every command would fail in its own confusing way.
+		 */
+		if (zp_no_module_support() && !(argc > 2 &&
+		    (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help")))) {
+			zp_err("%s: this kernel has no loadable module support (%s/modules is absent): the zeropool modules cannot be loaded on it",
+			       cmd, zp_proc_root);
+			return EXIT_FAIL;
+		}
+		return zp_cmds[i].fn(argc - 1, argv + 1);
+	}
 	return zp_usage_error(NULL, "unknown command '%s'", cmd);
 }

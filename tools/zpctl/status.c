@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "zpctl.h"
 
 static const char status_usage[] =
@@ -29,20 +30,28 @@ static const char status_usage[] =
 static const char watch_usage[] =
 "Usage: zpctl watch [-i SECONDS] [-n COUNT]\n"
 "\n"
-"Redraw the stats tree every SECONDS (default 1) with the per-second rate\n"
-"of every read-only number since the previous sample.  Ctrl-C stops.\n"
+"Redraw the stats tree every SECONDS (default 1): each file's kind as the\n"
+"ABI docs say (counter, gauge, tunable, text), the per-second rate of\n"
+"counters since the previous sample (\"reset\" when one went back: its\n"
+"module was reloaded), values of everything.  When the tree goes away\n"
+"(a reload) watch waits for it and goes on.  Ctrl-C stops.\n"
 "\n"
 "  -i, --interval SECONDS   time between samples (0.01 to 86400)\n"
 "  -n, --count COUNT        stop after COUNT samples (default: never)\n"
 "  -h, --help               this text\n"
 "\n"
-"Exit status: 0, 1 when the stats tree is absent, 2 usage error.\n";
+"Exit status: 0, 1 when the stats tree is absent at the start, 2 usage\n"
+"error.\n";
 
 struct zp_modinfo {
 	char state[32];
 	char version[64];
 	char refcnt[32];
 	char holders[256];
+	char taint[32];		/* letters as in /proc/modules, "" if none */
+	char srcversion[64];
+	char path[512];		/* the installed file, if any */
+	const char *source;	/* see zp_module_source() */
 	bool loaded;
 };
 
@@ -67,6 +76,11 @@ static void zp_modinfo_read(const char *name, struct zp_modinfo *mi)
 	mi->loaded = mi->state[0];
 	zp_mod_attr(name, "version", mi->version, sizeof(mi->version));
 	zp_mod_attr(name, "refcnt", mi->refcnt, sizeof(mi->refcnt));
+	zp_mod_attr(name, "taint", mi->taint, sizeof(mi->taint));
+	zp_mod_attr(name, "srcversion", mi->srcversion, sizeof(mi->srcversion));
+	mi->source = mi->loaded ? zp_module_source(name, mi->srcversion,
+						   mi->path, sizeof(mi->path)) :
+				  "";
 	d = opendir(path);
 	while (d && (de = readdir(d))) {
 		size_t used = strlen(mi->holders);
@@ -83,8 +97,9 @@ static void zp_modinfo_read(const char *name, struct zp_modinfo *mi)
 
 void zp_print_modules(FILE *f)
 {
-	struct zp_table *t = zp_table_new(5, "module", "state", "version",
-					  "refcnt", "holders");
+	struct zp_table *t = zp_table_new(8, "module", "state", "version",
+					  "refcnt", "holders", "taint",
+					  "srcversion", "source");
 	struct zp_modinfo mi;
 	int i;
 
@@ -96,6 +111,14 @@ void zp_print_modules(FILE *f)
 		zp_table_cell(t, "%s", mi.version[0] ? mi.version : "-");
 		zp_table_cell(t, "%s", mi.refcnt[0] ? mi.refcnt : "-");
 		zp_table_cell(t, "%s", mi.holders[0] ? mi.holders : "-");
+		zp_table_cell(t, "%s", mi.taint[0] ? mi.taint : "-");
+		zp_table_cell(t, "%s", mi.srcversion[0] ? mi.srcversion : "-");
+		if (!mi.loaded)
+			zp_table_cell(t, "-");
+		else if (mi.path[0])
+			zp_table_cell(t, "%s %s", mi.source, mi.path);
+		else
+			zp_table_cell(t, "%s", mi.source);
 	}
 	zp_table_print(t, f, "");
 	zp_table_free(t);
@@ -121,6 +144,16 @@ void zp_json_modules(struct zp_json *j)
 			     h = strtok_r(NULL, ",", &save))
 				zp_json_str(j, NULL, h);
 			zp_json_end_arr(j);
+			zp_json_str(j, "taint", mi.taint);
+			if (mi.srcversion[0])
+				zp_json_str(j, "srcversion", mi.srcversion);
+			else
+				zp_json_null(j, "srcversion");
+			zp_json_str(j, "source", mi.source);
+			if (mi.path[0])
+				zp_json_str(j, "installed_path", mi.path);
+			else
+				zp_json_null(j, "installed_path");
 		}
 		zp_json_end_obj(j);
 	}
@@ -186,6 +219,22 @@ static void zp_on_signal(int sig)
 	zp_stop = 1;
 }
 
+/* The kind of a file as watch shows it; only counters get a rate. */
+static const char *zp_watch_kind(const char *path, const struct zp_file *file,
+				 bool *counter)
+{
+	static const char *const kinds[] = {
+		[ZP_M_COUNTER] = "counter", [ZP_M_GAUGE] = "gauge",
+		[ZP_M_TUNABLE] = "tunable", [ZP_M_TEXT] = "text",
+	};
+	const struct zp_metric_def *d = zp_metric_find(path, NULL, 0);
+
+	*counter = d && d->kind == ZP_M_COUNTER;
+	if (d)
+		return kinds[d->kind];
+	return file->writable ? "tunable" : "?";	/* not in the ABI docs */
+}
+
 static void zp_watch_dir(const struct zp_dir *dir, const struct zp_snap *prev,
 			 double dt, FILE *f)
 {
@@ -193,23 +242,28 @@ static void zp_watch_dir(const struct zp_dir *dir, const struct zp_snap *prev,
 	int i;
 
 	if (dir->nfiles) {
-		t = zp_table_new(4, "file", "mode", "per_s", "value");
+		t = zp_table_new(4, "file", "kind", "per_s", "value");
 		for (i = 0; i < dir->nfiles; i++) {
 			const struct zp_file *file = &dir->files[i];
 			char *p = *dir->rel ?
 				  zp_xasprintf("%s/%s", dir->rel, file->name) :
 				  zp_xstrdup(file->name);
 			const char *old = prev ? zp_snap_get(prev, p) : NULL;
+			bool counter;
+			const char *kind = zp_watch_kind(p, file, &counter);
 			int64_t d;
 
 			zp_table_row(t);
 			zp_table_cell(t, "%s", file->name);
-			zp_table_cell(t, "%s", file->writable ? "rw" : "ro");
-			if (!file->writable && dt > 0 &&
-			    zp_snap_delta(old, file->value, &d))
-				zp_table_cell(t, "%.1f", d / dt);
-			else
+			zp_table_cell(t, "%s", kind);
+			if (!counter || dt <= 0 ||
+			    !zp_snap_delta(old, file->value, &d))
 				zp_table_cell(t, "-");
+			else if (d < 0)
+				/* a counter going back: its module was reloaded */
+				zp_table_cell(t, "reset");
+			else
+				zp_table_cell(t, "%.1f", d / dt);
 			zp_table_cell(t, "%s", file->value ? file->value : "?");
 			free(p);
 		}
@@ -267,12 +321,24 @@ int cmd_watch(int argc, char **argv)
 	while (!zp_stop) {
 		now = zp_now();
 		err = zp_tree_read(zp_sysfs_root, "", &dir);
-		if (err) {
+		if (err && !done) {
 			zp_tree_free(&dir);
-			zp_snap_free(&prev);
 			zp_err("%s: %s%s", zp_sysfs_root, strerror(-err),
 			       err == -ENOENT ? " (zeropool is not loaded)" : "");
 			return EXIT_FAIL;
+		}
+		if (err) {
+			/*
+			 * Gone after the first sample: a reload (or an unload)
+			 * is under way.  Wait for the tree; rates start over.
+			 */
+			zp_tree_free(&dir);
+			zp_snap_free(&prev);
+			have_prev = false;
+			printf("zpctl watch: %s: %s: waiting for it to come back\n",
+			       zp_sysfs_root, strerror(-err));
+			fflush(stdout);
+			goto next;
 		}
 		if (tty)
 			fputs("\033[H\033[2J", stdout);
@@ -294,6 +360,7 @@ int cmd_watch(int argc, char **argv)
 		zp_tree_free(&dir);
 		have_prev = true;
 		last = now;
+next:
 		if (count && ++done >= count)
 			break;
 		/* sleep in slices so Ctrl-C answers at once */

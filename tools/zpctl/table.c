@@ -73,8 +73,11 @@ static bool zp_looks_numeric(const char *s)
 	strtod(s, &end);
 	if (end == s)
 		return false;
-	/* allow a unit-less ratio "1.23x" */
-	return !*end || (end[0] == 'x' && !end[1]);
+	/*
+	 * allow a unit-less ratio "1.23x", and a number flagged with one
+	 * mark ("1.2*", "0.4!"; unflagged ones of the column end in ' ')
+	 */
+	return !*end || (strchr("x*! ", end[0]) && !end[1]);
 }
 
 void zp_table_print(const struct zp_table *t, FILE *f, const char *indent)

@@ -22,6 +22,7 @@ const char *const zp_modules[ZP_NR_MODULES] = {
 const char *zp_sysfs_root = "/sys/kernel/zeropool";
 const char *zp_sysmod_root = "/sys/module";
 const char *zp_debugfs_root = "/sys/kernel/debug/zeropool";
+const char *zp_proc_root = "/proc";
 
 void zp_paths_init(void)
 {
@@ -36,6 +37,18 @@ void zp_paths_init(void)
 	s = getenv("ZPCTL_DEBUGFS");
 	if (s && *s)
 		zp_debugfs_root = s;
+	s = getenv("ZPCTL_PROC");
+	if (s && *s)
+		zp_proc_root = s;
+}
+
+bool zp_no_module_support(void)
+{
+	char *path = zp_xasprintf("%s/modules", zp_proc_root);
+	bool none = access(path, F_OK) && errno == ENOENT;
+
+	free(path);
+	return none;
 }
 
 int zp_module_index(const char *name)

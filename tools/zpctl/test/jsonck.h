@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "../utf8.h"
+
 static const char *jck_value(const char *p, int depth);
 
 static const char *jck_ws(const char *p)
@@ -22,11 +24,20 @@ static const char *jck_ws(const char *p)
 
 static const char *jck_string(const char *p)
 {
+	int n;
+
 	if (*p++ != '"')
 		return NULL;
 	while (*p && *p != '"') {
 		if ((unsigned char)*p < 0x20)
 			return NULL;
+		n = zp_utf8_len((const unsigned char *)p);
+		if (!n)
+			return NULL;
+		if (n > 1) {
+			p += n;
+			continue;
+		}
 		if (*p == '\\') {
 			p++;
 			if (!*p || !strchr("\"\\/bfnrtu", *p))

@@ -6,13 +6,16 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "zpctl.h"
 #include "test/jsonck.h"
 
@@ -176,6 +179,20 @@ static void test_table(void)
 	free(text);
 	zp_table_free(t);
 
+	/* ab's outlier marks: the digits stay aligned */
+	t = zp_table_new(2, "v", "w");
+	zp_table_row(t);
+	zp_table_cell(t, "1.5 ");
+	zp_table_cell(t, "x");
+	zp_table_row(t);
+	zp_table_cell(t, "12.25*");
+	zp_table_cell(t, "y");
+	text = capture_table(t, "");
+	ok(!strcmp(text, "     v  w\n  1.5   x\n12.25*  y\n"),
+	   "table: numbers flagged with a mark stay numbers, right-aligned");
+	free(text);
+	zp_table_free(t);
+
 	t = zp_table_new(2, "k", "v");
 	zp_table_row(t);
 	zp_table_cell(t, "method");
@@ -208,7 +225,8 @@ static void test_json(void)
 		"  \"lead\": \"007\",\n"
 		"  \"none\": null,\n"
 		"  \"d\": 0.5,\n"
-		"  \"empty\": {},\n"
+		"  \"empty\": {\n"
+		"  },\n"
 		"  \"list\": [\n"
 		"    true,\n"
 		"    -3\n"
@@ -245,10 +263,77 @@ static void test_json(void)
 	ok(jck_get(text, "ver", val, sizeof(val)) && !strcmp(val, "0.1.0"),
 	   "json: a version is a string");
 	ok(!jck_get(text, "missing", val, sizeof(val)), "json: absent key");
+	ok(!jck_valid("\"\xff\"") && !jck_valid("\"\xc0\xaf\"") &&
+	   jck_valid("\"\xc3\xa9\""), "json: the checker wants UTF-8");
 	ok(!jck_valid("{\"a\": 1,}") && !jck_valid("{\"a\" 1}") &&
 	   !jck_valid("[01]") && !jck_valid("{} x") && jck_valid(" [1, -2.5e3] "),
 	   "json: the checker refuses bad JSON");
 	free(text);
+	text = zp_utf8_clean("ok\xc0\xaf" "x\xed\xa0\x80" "y\xf0\x9f\x98\x80");
+	ok(!strcmp(text, "ok\xef\xbf\xbd\xef\xbf\xbd" "x\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+		   "y\xf0\x9f\x98\x80"),
+	   "utf8: overlong and surrogate bytes replaced, a 4-byte character kept");
+	free(text);
+}
+
+static bool near(double x, double want, double tol)
+{
+	return fabs(x - want) <= tol;
+}
+
+/* Fixed inputs, expected values worked out by hand (and with Python). */
+static void test_stats(void)
+{
+	static const double v1[] = { 10, 12, 11, 13, 9 };
+	static const double v2[] = { 10, 10, 11, 10, 11, 10, 30 };
+	static const double a3[] = { 10, 10.2, 9.8, 10.1, 9.9 };
+	static const double b3[] = { 8, 8.1, 7.9, 8.05, 7.95 };
+	static const double a4[] = { 10, 12, 8, 11, 9 };
+	static const double b4[] = { 10.5, 11.5, 9, 10, 10 };
+	static const double zero[] = { 0, 0, 0 };
+	struct zp_summary s, a, b;
+	struct zp_ratio r;
+	bool out[7];
+
+	ok(near(zp_t975(1), 12.706, 1e-9) && near(zp_t975(6.7), 2.447, 1e-9) &&
+	   near(zp_t975(40), 2.021, 0.001) && near(zp_t975(1000), 1.962, 0.001) &&
+	   isnan(zp_t975(0)), "stats: Student t quantiles (table, Welch df rounded down, expansion)");
+	zp_summarize(v1, 5, &s, out);
+	ok(s.n == 5 && s.median == 11 && s.mean == 11 && s.q1 == 10 &&
+	   s.q3 == 12 && near(s.sd, sqrt(2.5), 1e-12) &&
+	   near(s.ci_lo, 11 - 2.776 * sqrt(2.5) / sqrt(5), 1e-9) &&
+	   near(s.ci_hi, 11 + 2.776 * sqrt(2.5) / sqrt(5), 1e-9) && !s.outliers,
+	   "stats: median, mean, sd and 95%% interval of 5 values");
+	zp_summarize(v2, 7, &s, out);
+	ok(s.outliers == 1 && out[6] && !out[0] && s.median == 10,
+	   "stats: Tukey's fences flag the one far run (30 of 10s and 11s)");
+	zp_summarize(v1, 1, &s, NULL);
+	ok(isnan(s.ci_lo) && isnan(s.sd) && s.mean == 10,
+	   "stats: one run has a mean and no interval");
+
+	zp_summarize(a3, 5, &a, NULL);
+	zp_summarize(b3, 5, &b, NULL);
+	zp_compare(&a, &b, &r);
+	ok(near(r.value, 0.8, 1e-12) && near(r.lo, 0.78384, 1e-4) &&
+	   near(r.hi, 0.81649, 1e-4) && r.verdict == ZP_V_LOWER && !r.noisy,
+	   "stats: B/A 0.8 [0.784, 0.816], B lower (significant)");
+	zp_compare(&b, &a, &r);
+	ok(r.verdict == ZP_V_HIGHER, "stats: the other way round, B higher");
+	zp_summarize(a4, 5, &a, NULL);
+	zp_summarize(b4, 5, &b, NULL);
+	zp_compare(&a, &b, &r);
+	ok(r.verdict == ZP_V_SAME && r.lo < 1 && r.hi > 1 && r.noisy &&
+	   !strcmp(zp_verdict_text(&r), "no significant difference"),
+	   "stats: an interval spanning 1.0 is no significant difference, and runs varying more than the effect are noisy");
+	zp_summarize(zero, 3, &a, NULL);
+	zp_compare(&a, &b, &r);
+	ok(r.verdict == ZP_V_UNDEFINED && isnan(r.value),
+	   "stats: no ratio over a zero A");
+	zp_summarize(a3, 1, &a, NULL);
+	zp_summarize(b3, 1, &b, NULL);
+	zp_compare(&a, &b, &r);
+	ok(r.verdict == ZP_V_FEW && near(r.value, 0.8, 1e-12) && isnan(r.lo),
+	   "stats: one run a side gives a ratio and no verdict");
 }
 
 static char fake[64];
@@ -275,6 +360,17 @@ static void put(const char *rel, const char *val, mode_t mode)
 	chmod(path, mode);
 	free(path);
 	free(dir);
+}
+
+/* Removes a fake file and its directory when that is left empty. */
+static void unlink_fake(const char *rel)
+{
+	char *path = zp_xasprintf("%s/%s", fake, rel);
+
+	unlink(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
+	free(path);
 }
 
 /* The first byte of a fake file (a write does not truncate it), or -1. */
@@ -306,6 +402,8 @@ static void make_fake_tree(void)
 	put("mod/zeropool/version", "0.1.0", 0444);
 	put("mod/zeropool/refcnt", "1", 0444);
 	put("mod/pagesplice/holders/.keep", "", 0444);
+	/* this kernel has module support (the host running the test may not) */
+	put("proc/modules", "", 0444);
 }
 
 static void test_tree(void)
@@ -366,6 +464,227 @@ static void test_tree(void)
 	free(root);
 }
 
+static void test_ab_parts(void)
+{
+	char sides[32], *root = zp_xasprintf("%s/sys", fake);
+	char *proc = zp_xasprintf("%s/proc", fake);
+	const char *saved = zp_sysfs_root;
+	char *sh[] = { "sh", "-c", "[ \"$(readlink /proc/self/fd/0)\" = /dev/null ]", NULL };
+	char *sleeper[] = { "sleep", "30", NULL };
+	struct zp_kcpu k0, k1;
+	struct zp_sample smp;
+	bool counted[32];
+	double waited;
+	int n, i, c;
+
+	n = zp_ab_schedule(5, 1, sides, counted);
+	sides[n] = '\0';
+	for (c = 0, i = 0; i < n; i++)
+		c += counted[i];
+	ok(n == 12 && !strcmp(sides, "ABABBAABBAAB") && !counted[0] &&
+	   !counted[1] && counted[2] && c == 10,
+	   "ab order: a warm-up pair, then A B B A blocks, an odd last pair A B (%s)", sides);
+
+	ok(zp_measure(sh, 1, 0, &smp) == 0 && WIFEXITED(smp.status) &&
+	   WEXITSTATUS(smp.status) == 0 && !smp.timed_out,
+	   "ab run: COMMAND's stdin is /dev/null");
+	ok(zp_measure(sleeper, 1, 0.2, &smp) == 0 && smp.timed_out &&
+	   WIFSIGNALED(smp.status) && WTERMSIG(smp.status) == SIGKILL,
+	   "ab run: --timeout kills COMMAND and marks the run");
+	ok(zp_run_shell("exit 3", 1, 0) < 0 && zp_run_shell("true", 1, 0) == 0,
+	   "ab --prepare: a failing CMD is an error");
+
+	zp_proc_root = proc;
+	put("proc/stat", "cpu  100 5 20 1000 50 3 2 0 0 0\ncpu0 1 2 3 4", 0444);
+	ok(near(zp_system_cpu(), 130.0 / sysconf(_SC_CLK_TCK), 1e-9),
+	   "ab run: machine CPU from /proc/stat is user+nice+system+irq+softirq+steal");
+	put("proc/10/stat", "10 (zeropool_scrubd/0) S 2 0 0 0 -1 2129984 0 0 0 0 150 50 0 0 39 19 1 0 5 0 0", 0444);
+	put("proc/11/stat", "11 (a (weird) comm) S 2 0 0 0 -1 0 0 0 0 0 900 900 0 0 20 0 1 0 5 0 0", 0444);
+	zp_kcpu_read(&k0);
+	put("proc/10/stat", "10 (zeropool_scrubd/0) S 2 0 0 0 -1 2129984 0 0 0 0 170 80 0 0 39 19 1 0 5 0 0", 0444);
+	put("proc/12/stat", "12 (kworker/0:1+bte_offload_chan) I 2 0 0 0 -1 0 0 0 0 0 0 10 0 0 20 0 1 0 5 0 0", 0444);
+	zp_kcpu_read(&k1);
+	ok(k0.n == 1 && near(zp_kcpu_delta(&k0, &k1), 60.0 / sysconf(_SC_CLK_TCK), 1e-9),
+	   "ab run: the pool's threads by name (scrubd, bte_offload workers), their CPU since the run began");
+	zp_kcpu_free(&k0);
+	zp_kcpu_free(&k1);
+	zp_proc_root = "/proc";
+
+	zp_sysfs_root = root;
+	ok(zp_pool_wait_filled(0.05, &waited) == -ENOENT,
+	   "ab fill: no pool/high_watermark, nothing to wait for");
+	put("sys/pool/high_watermark", "100", 0644);
+	put("sys/pool/held_pages", "90", 0444);
+	put("sys/pool/node0/pages", "60", 0444);
+	put("sys/pool/node0/dirty_pages", "30", 0444);
+	ok(zp_pool_filled() == 0 && zp_pool_wait_filled(0.05, &waited) == -ETIMEDOUT,
+	   "ab fill: a node below high_watermark times out");
+	put("sys/scrub/enabled", "0", 0644);
+	ok(zp_pool_wait_filled(5, &waited) == -EAGAIN,
+	   "ab fill: with scrub/enabled 0 it says the pool cannot fill");
+	unlink_fake("sys/scrub/enabled");
+	put("sys/pool/node0/dirty_pages", "40", 0444);
+	ok(zp_pool_wait_filled(0.05, &waited) == 0,
+	   "ab fill: ready + dirty pages at high_watermark is full (as the scrubber counts)");
+	put("sys/pool/node0/dirty_pages", "0", 0444);
+	put("sys/pool/max_pages", "60", 0644);
+	put("sys/pool/held_pages", "60", 0444);
+	ok(zp_pool_filled() == 1, "ab fill: a pool at max_pages is as full as it gets");
+	put("sys/pool/max_pages", "1000", 0644);
+	put("sys/pool/held_pages", "60", 0444);
+	unlink_fake("sys/pool/high_watermark");
+	unlink_fake("sys/pool/held_pages");
+	unlink_fake("sys/pool/node0/pages");
+	unlink_fake("sys/pool/node0/dirty_pages");
+	zp_sysfs_root = saved;
+	free(root);
+	free(proc);
+}
+
+/* Names of the metrics table: every documented file gets its own. */
+static void test_metric_names(void)
+{
+	char name[256], labels[256];
+	const struct zp_metric_def *d;
+	double scale;
+
+	d = zp_metric_find("pool/node12/pages", labels, sizeof(labels));
+	zp_metric_name(d, name, sizeof(name), &scale);
+	ok(d && !strcmp(name, "zeropool_pool_node_pages") &&
+	   !strcmp(labels, "node=\"12\"") && d->kind == ZP_M_GAUGE,
+	   "metrics: pool/node12/pages is the gauge zeropool_pool_node_pages{node=\"12\"} (%s)", name);
+	d = zp_metric_find("scrub/zero_ns", labels, sizeof(labels));
+	zp_metric_name(d, name, sizeof(name), &scale);
+	ok(d && !strcmp(name, "zeropool_scrub_zero_seconds_total") && scale == 1e-9 &&
+	   !labels[0], "metrics: ns counters become _seconds_total (%s)", name);
+	d = zp_metric_find("scrub/blocks/order9", labels, sizeof(labels));
+	zp_metric_name(d, name, sizeof(name), &scale);
+	ok(d && !strcmp(name, "zeropool_scrub_blocks_total") &&
+	   !strcmp(labels, "order=\"9\""), "metrics: order<K> is a label (%s)", name);
+	d = zp_metric_find("users/1000/dev_pages", labels, sizeof(labels));
+	zp_metric_name(d, name, sizeof(name), &scale);
+	ok(d && !strcmp(name, "zeropool_users_dev_pages") &&
+	   !strcmp(labels, "uid=\"1000\""), "metrics: users/<uid> is a label (%s)", name);
+	d = zp_metric_find("ptshare/min_rss", labels, sizeof(labels));
+	zp_metric_name(d, name, sizeof(name), &scale);
+	ok(d && d->kind == ZP_M_TUNABLE && scale == 1024 &&
+	   !strcmp(name, "zeropool_ptshare_min_rss_bytes"),
+	   "metrics: a KiB tunable is a gauge in _bytes (%s)", name);
+	d = zp_metric_find("pool/hits", NULL, 0);
+	ok(d && d->kind == ZP_M_COUNTER, "metrics: pool/hits is a counter");
+	d = zp_metric_find("pool/held_pages", NULL, 0);
+	ok(d && d->kind == ZP_M_GAUGE, "metrics: pool/held_pages is a gauge");
+	ok(!zp_metric_find("pool/nosuch", NULL, 0) &&
+	   !zp_metric_find("users/x1/dev_pages", NULL, 0),
+	   "metrics: undocumented paths are not in the table");
+}
+
+/* A fake tree holding every documented file, for metrics and promtool. */
+static char *make_full_tree(void)
+{
+	char *root = zp_xasprintf("%s/full", fake);
+	int i;
+
+	for (i = 0; i < zp_nr_metric_defs; i++) {
+		const struct zp_metric_def *d = &zp_metric_defs[i];
+		char path[512], *o = path;
+		const char *p;
+
+		o += sprintf(o, "full/sys/");
+		for (p = d->path; *p; p++) {
+			if (!strncmp(p, "<N>", 3) || !strncmp(p, "<K>", 3)) {
+				*o++ = '1';
+				p += 2;
+			} else if (!strncmp(p, "<uid>", 5)) {
+				o += sprintf(o, "1000");
+				p += 4;
+			} else {
+				*o++ = *p;
+			}
+		}
+		*o = '\0';
+		put(path + 0, d->kind == ZP_M_TEXT ? "some \"text\"\\ \xff" : "123456789",
+		    d->kind == ZP_M_TUNABLE || d->kind == ZP_M_TEXT ? 0644 : 0444);
+	}
+	put("full/debug/ptshare/hist_fork_ns",
+	    "# total fork time (fork-level probe), 5 forks\n"
+	    "                      ns : count      distribution\n"
+	    "       512 -> 1023       : 1          |**    |\n"
+	    "      1024 -> 2047       : 4          |******|", 0444);
+	put("full/mod/zeropool/initstate", "live", 0444);
+	return root;
+}
+
+static int count_lines(const char *text, const char *prefix)
+{
+	const char *p = text;
+	int n = 0;
+
+	for (; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, prefix, strlen(prefix)))
+			n++;
+	return n;
+}
+
+static void test_metrics_cli(void)
+{
+	char *root = make_full_tree(), *cmd, *out = NULL, *file;
+	size_t cap = 0;
+	FILE *p;
+	int rc;
+
+	cmd = zp_xasprintf("ZPCTL_SYSFS=%s/sys ZPCTL_SYSMODULE=%s/mod ZPCTL_DEBUGFS=%s/debug ZPCTL_PROC=%s/proc %s metrics",
+			   root, root, root, fake, getenv("ZPCTL"));
+	p = popen(cmd, "r");
+	if (!p)
+		exit(1);
+	rc = getdelim(&out, &cap, '\0', p) < 0;
+	rc |= pclose(p);
+	free(cmd);
+	ok(!rc && out, "metrics: runs on a tree of every documented file");
+	if (!out)
+		out = zp_xstrdup("");
+	ok(count_lines(out, "# TYPE ") == count_lines(out, "# HELP ") &&
+	   count_lines(out, "# TYPE ") == zp_nr_metric_defs + 2,
+	   "metrics: one HELP and TYPE per family, one family per documented file (no two share a name) plus module_loaded and the fork histogram (%d for %d files)",
+	   count_lines(out, "# TYPE "), zp_nr_metric_defs);
+	ok(strstr(out, "zeropool_scrub_zero_seconds_total 0.123456789\n") &&
+	   strstr(out, "zeropool_pool_node_pages{node=\"1\"} 123456789\n") &&
+	   strstr(out, "zeropool_module_loaded{module=\"zeropool\"} 1\n") &&
+	   strstr(out, "zeropool_version_info{value=\"some \\\"text\\\"\\\\ \xef\xbf\xbd\"} 1\n"),
+	   "metrics: scaled counters, labels, module gauges, text as escaped UTF-8 labels");
+	ok(strstr(out, "# TYPE zeropool_ptshare_fork_duration_seconds histogram\n"
+		       "zeropool_ptshare_fork_duration_seconds_bucket{le=\"1.023e-06\"} 1\n"
+		       "zeropool_ptshare_fork_duration_seconds_bucket{le=\"2.047e-06\"} 5\n"
+		       "zeropool_ptshare_fork_duration_seconds_bucket{le=\"+Inf\"} 5\n"
+		       "zeropool_ptshare_fork_duration_seconds_sum 0.123456789\n"
+		       "zeropool_ptshare_fork_duration_seconds_count 5\n"),
+	   "metrics: ptshare's log2 fork-time histogram as a cumulative histogram in seconds");
+	free(out);
+
+	/* promtool (Debian's prometheus package) is the judge of the format */
+	cmd = zp_xasprintf("command -v promtool >/dev/null || { echo 'promtool missing: install prometheus (scripts/setup)'; exit 1; }; "
+			   "ZPCTL_SYSFS=%s/sys ZPCTL_SYSMODULE=%s/mod ZPCTL_DEBUGFS=%s/debug ZPCTL_PROC=%s/proc %s metrics | promtool check metrics",
+			   root, root, root, fake, getenv("ZPCTL"));
+	rc = system(cmd);
+	ok(rc == 0, "metrics: promtool check metrics finds nothing to say");
+	free(cmd);
+	cmd = zp_xasprintf("ZPCTL_SYSFS=/nonexistent ZPCTL_SYSMODULE=/nonexistent ZPCTL_PROC=%s/proc %s metrics | promtool check metrics",
+			   fake, getenv("ZPCTL"));
+	ok(system(cmd) == 0, "metrics: nothing loaded is still clean exposition");
+	free(cmd);
+	file = zp_xasprintf("%s/out.prom", root);
+	cmd = zp_xasprintf("ZPCTL_PROC=%s/proc ZPCTL_SYSFS=%s/sys %s metrics -o %s && grep -q '^zeropool_pool_pages 123456789$' %s && ! ls %s.tmp.* 2>/dev/null",
+			   fake, root, getenv("ZPCTL"), file, file, file);
+	ok(system(cmd) == 0, "metrics -o FILE: written whole, no temporary left");
+	free(cmd);
+	free(file);
+	free(root);
+}
+
+/* More environment for run(): the fake /proc can be replaced */
+static const char *run_env = "";
+
 /* Runs the zpctl binary; returns its exit code, output in *out. */
 static int run(char **out, const char *fmt, ...)
 {
@@ -379,8 +698,8 @@ static int run(char **out, const char *fmt, ...)
 	if (vasprintf(&args, fmt, ap) < 0)
 		exit(1);
 	va_end(ap);
-	cmd = zp_xasprintf("ZPCTL_SYSFS=%s/sys ZPCTL_SYSMODULE=%s/mod ZPCTL_DEBUGFS=%s/debug %s %s 2>&1",
-			   fake, fake, fake, getenv("ZPCTL"), args);
+	cmd = zp_xasprintf("ZPCTL_SYSFS=%s/sys ZPCTL_SYSMODULE=%s/mod ZPCTL_DEBUGFS=%s/debug ZPCTL_PROC=%s/proc %s %s %s 2>&1",
+			   fake, fake, fake, fake, run_env, getenv("ZPCTL"), args);
 	p = popen(cmd, "r");
 	if (!p)
 		exit(1);
@@ -406,6 +725,82 @@ static int run(char **out, const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/*
+ * load of installed modules goes modprobe's way: a fake DKMS install
+ * (depmod over a copy of a build tree) and a fake modprobe.d, dry run.
+ */
+static void test_load_installed(void)
+{
+	const char *top = getenv("ZPCTL_TOP");
+	char *cmd, *out, val[256], *base = zp_xasprintf("%s/lib/modules/9.9.9", fake);
+	int rc;
+
+	cmd = zp_xasprintf("set -e; b=$(ls -d %s/build/*/zeropool 2>/dev/null | head -1); b=${b%%/zeropool}; "
+			   "test -f \"$b/zeropool/zeropool.ko\"; d=%s/updates/dkms; mkdir -p $d; "
+			   "for m in zeropool_core zeropool pagesplice ptshare bte_offload; do cp $b/$m/$m.ko $d/; done; "
+			   "depmod -b %s 9.9.9 2>/dev/null && printf 'options zeropool max_pages=77\\nblacklist ptshare\\nsoftdep pagesplice pre: bte_offload\\n' >%s/modprobe.conf",
+			   top ? top : "/nonexistent", base, fake, fake);
+	if (!top || system(cmd)) {
+		printf("ok %d - test_zpctl: load installed # SKIP no built modules (make kernels) or no depmod\n",
+		       ++t_count);
+		free(cmd);
+		free(base);
+		return;
+	}
+	free(cmd);
+	/* nothing loaded (the fake /sys/module has zeropool) */
+	cmd = zp_xasprintf("ZPCTL_SYSMODULE=%s/nomod ZPCTL_MODULES_DIR=%s ZPCTL_MODPROBE_D=%s/modprobe.conf",
+			   fake, base, fake);
+	run_env = cmd;
+	rc = run(&out, "load --dry-run zeropool scrub_order=3");
+	ok(rc == 0 && strstr(out, "would insert zeropool_core ") &&
+	   strstr(out, "/updates/dkms/zeropool.ko max_pages=77 scrub_order=3\n") &&
+	   !strstr(out, "loaded"),
+	   "load --dry-run: an installed module goes modprobe's way, dependency first, modprobe.d options before the given ones");
+	if (rc || !strstr(out, "max_pages=77"))
+		diag_text("load --dry-run", out);
+	free(out);
+	rc = run(&out, "load --dry-run pagesplice");
+	ok(rc == 0 && strstr(out, "would insert bte_offload ") &&
+	   strstr(out, "would insert pagesplice "),
+	   "load --dry-run: softdeps of modprobe.d are honoured");
+	free(out);
+	rc = run(&out, "load --dry-run ptshare");
+	ok(rc == 1 && strstr(out, "blacklisted in modprobe.d") && !strstr(out, "would insert ptshare"),
+	   "load: a module blacklisted in modprobe.d is refused, exit 1");
+	free(out);
+	rc = run(&out, "load --dry-run --from /nonexistent zeropool");
+	ok(rc == 1 && strstr(out, "module not found"), "load --dry-run --from: a missing file is still an error");
+	free(out);
+
+	/* status: the loaded zeropool is the installed file, or another */
+	free(cmd);
+	cmd = zp_xasprintf("s=$(modinfo -F srcversion %s/updates/dkms/zeropool.ko) && mkdir -p %s/nomod/zeropool && "
+			   "echo live >%s/nomod/zeropool/initstate && echo $s >%s/nomod/zeropool/srcversion && "
+			   "echo OE >%s/nomod/zeropool/taint", base, fake, fake, fake, fake);
+	rc = system(cmd);
+	free(cmd);
+	cmd = zp_xasprintf("ZPCTL_SYSMODULE=%s/nomod ZPCTL_MODULES_DIR=%s", fake, base);
+	run_env = cmd;
+	rc = rc ? rc : run(&out, "status --json");
+	ok(rc == 0 && jck_get(out, "modules.zeropool.source", val, sizeof(val)) &&
+	   !strcmp(val, "installed") && jck_get(out, "modules.zeropool.taint", val, sizeof(val)) &&
+	   !strcmp(val, "OE") && jck_get(out, "modules.zeropool.installed_path", val, sizeof(val)) &&
+	   strstr(val, "/updates/dkms/zeropool.ko"),
+	   "status --json: taint, and the installed module as the source when its srcversion is the loaded one's");
+	free(out);
+	put("nomod/zeropool/srcversion", "0123456789ABCDEF", 0444);
+	rc = run(&out, "status");
+	ok(rc == 0 && strstr(out, "0123456789ABCDEF  other file ") && strstr(out, "OE"),
+	   "status: taint, srcversion, and 'other file' when the loaded module is not the installed one");
+	if (rc || !strstr(out, "other file"))
+		diag_text("status", out);
+	free(out);
+	run_env = "";
+	free(cmd);
+	free(base);
+}
+
 static void test_cli(void)
 {
 	char *out, val[64];
@@ -428,21 +823,44 @@ static void test_cli(void)
 	ok(run(NULL, "set pool/max_pages") == 2, "cli: set without VALUE exits 2");
 	ok(run(NULL, "ab --runs 2") == 2, "cli: ab without COMMAND exits 2");
 	ok(run(NULL, "ab --runs 0 -- true") == 2, "cli: ab --runs 0 exits 2");
+	ok(run(NULL, "ab --warmup 101 -- true") == 2 &&
+	   run(NULL, "ab --timeout 0 -- true") == 2 &&
+	   run(NULL, "ab --fill-timeout x -- true") == 2,
+	   "cli: ab --warmup, --timeout, --fill-timeout out of range exit 2");
 	ok(run(NULL, "load nosuch") == 2, "cli: load of an unknown module exits 2");
 	ok(run(NULL, "unload zeropool max_pages=1") == 2,
 	   "cli: unload with parameters exits 2");
 	ok(run(NULL, "watch -i 0") == 2, "cli: watch -i 0 exits 2");
-	for (rc = 0; rc < 8; rc++) {
+	for (rc = 0; rc < 9; rc++) {
 		const char *cmds[] = { "load", "unload", "status", "watch",
-				       "set", "ab", "forks", "bench" };
+				       "set", "ab", "forks", "bench",
+				       "metrics" };
 		char *o;
 
 		if (run(&o, "%s --help", cmds[rc]) != 0 || !strstr(o, "Usage: zpctl"))
 			break;
 		free(o);
 	}
-	ok(rc == 8, "cli: every command has --help");
+	ok(rc == 9, "cli: every command has --help");
 
+	for (rc = 0; rc < 9; rc++) {
+		const char *cmds[] = { "load", "unload", "status", "watch -n 1",
+				       "set pool/max_pages 1", "ab -- true", "forks",
+				       "metrics", "bench --list" };
+		char *o;
+		int r;
+
+		run_env = "ZPCTL_PROC=/nonexistent";
+		r = run(&o, "%s", cmds[rc]);
+		run_env = "";
+		if (r != 1 || !strstr(o, "has no loadable module support (/nonexistent/modules is absent)")) {
+			diag_text(cmds[rc], o);
+			free(o);
+			break;
+		}
+		free(o);
+	}
+	ok(rc == 9, "cli: without /proc/modules every command says the kernel has no module support, exit 1");
 	rc = run(&out, "status --json");
 	ok(rc == 0 && jck_valid(out), "cli: status --json is valid JSON");
 	ok(jck_get(out, "modules.zeropool.refcnt", val, sizeof(val)) &&
@@ -452,9 +870,19 @@ static void test_cli(void)
 	ok(jck_get(out, "stats.version", val, sizeof(val)) &&
 	   !strcmp(val, "0.1.0"), "cli: status --json: stats.version");
 	free(out);
+	put("sys/ptshare/filter_comm", "a\xff\xfe\xc3\xa9" "b", 0644);
+	rc = run(&out, "status --json");
+	ok(rc == 0 && jck_valid(out),
+	   "cli: status --json stays valid UTF-8 with a filter_comm of bytes 0xff 0xfe");
+	ok(jck_get(out, "stats.ptshare.filter_comm", val, sizeof(val)) &&
+	   !strcmp(val, "a\xef\xbf\xbd\xef\xbf\xbd\xc3\xa9" "b"),
+	   "cli: status --json: each invalid byte becomes U+FFFD, valid UTF-8 is kept");
+	free(out);
+	unlink_fake("sys/ptshare/filter_comm");
 	rc = run(&out, "status");
-	ok(rc == 0 && strstr(out, "zeropool     live        0.1.0         1  -"),
-	   "cli: status table of modules");
+	ok(rc == 0 && strstr(out, "zeropool     live        0.1.0         1  -") &&
+	   strstr(out, "taint  srcversion  source"),
+	   "cli: status table of modules, with taint, srcversion and source");
 	free(out);
 
 	rc = run(&out, "set pool.max_pages 2000");
@@ -473,8 +901,33 @@ static void test_cli(void)
 	rc = run(&out, "set pool/nope 5");
 	ok(rc == 1 && strstr(out, "no such file"), "cli: set of a missing file exits 1");
 	free(out);
+	put("sys/pool/pages", "100", 0444);
 	rc = run(&out, "watch -n 2 -i 0.05");
 	ok(rc == 0 && strstr(out, "per_s"), "cli: watch -n 2 shows rates");
+	ok(strstr(out, "hits        counter    0.0  12") &&
+	   strstr(out, "pages       gauge        -  100") &&
+	   strstr(out, "max_pages   tunable      -  2000"),
+	   "cli: watch: a rate for counters only (kinds from the ABI docs), values for gauges");
+	if (!strstr(out, "hits        counter    0.0"))
+		diag_text("watch", out);
+	free(out);
+	unlink_fake("sys/pool/pages");
+	/* the tree goes away and comes back with a counter reset (a reload) */
+	rc = run(&out, "watch -n 12 -i 0.1 & (sleep 0.35; mv %s/sys %s/sys.gone; sleep 0.4; "
+		 "echo 1 >%s/sys.gone/pool/hits; mv %s/sys.gone %s/sys); wait $!",
+		 fake, fake, fake, fake, fake);
+	ok(rc == 0 && strstr(out, "waiting for it to come back") &&
+	   strstr(strstr(out, "waiting for it to come back"), "hits        counter") &&
+	   !strstr(out, "reset"),
+	   "cli: watch survives the tree going away and coming back (a reload), rates start over");
+	if (rc || !strstr(out, "waiting for it"))
+		diag_text("watch reload", out);
+	free(out);
+	put("sys/pool/hits", "12", 0444);
+	rc = run(&out, "watch -n 8 -i 0.1 & (sleep 0.35; echo 1 >%s/sys/pool/hits); wait $!", fake);
+	ok(rc == 0 && strstr(out, "hits        counter  reset"),
+	   "cli: watch: a counter that went back (reloaded in between) shows reset, not a negative rate");
+	put("sys/pool/hits", "12", 0444);
 	free(out);
 	rc = run(&out, "forks");
 	ok(rc == 1 && strstr(out, "ptshare is not loaded"),
@@ -486,6 +939,37 @@ static void test_cli(void)
 	ok(rc == 0 && strstr(out, "== histogram\n  bucket count\n  1 2\n") &&
 	   strstr(out, "forks"), "cli: forks prints ptshare's files");
 	free(out);
+	put("debug/ptshare/records",
+	    "# records 1..2 dropped 0\n"
+	    "seq=1 start_ns=5 pid=42 tgid=42 child=43 fork_ns=150000 dup_ns=1 copy_ns=90000 pgtable_bytes=81920 parent_anon_kb=4096 est_saved_pct=40 end=child_exit comm=my prog\n"
+	    "seq=2 start_ns=6 pid=50 tgid=49 child=51 fork_ns=1000 dup_ns=1 copy_ns=500 pgtable_bytes=8192 parent_anon_kb=100 est_saved_pct=0 end=window comm=\xff" "sh", 0444);
+	rc = run(&out, "forks --pid 49");
+	ok(rc == 0 && strstr(out, "       2      49      50") && !strstr(out, "my prog"),
+	   "cli: forks --pid: the records of that process (tgid or pid) only");
+	free(out);
+	rc = run(&out, "forks --comm 'my prog'");
+	ok(rc == 0 && strstr(out, "my prog") && strstr(out, "     150.0") && !strstr(out, "window"),
+	   "cli: forks --comm: by name (comm may hold spaces)");
+	free(out);
+	rc = run(&out, "forks --min-rss 1000");
+	ok(rc == 0 && strstr(out, "my prog") && !strstr(out, "window"),
+	   "cli: forks --min-rss: parents with at least that much anonymous RSS");
+	free(out);
+	rc = run(&out, "forks --json --min-rss 0");
+	ok(rc == 0 && jck_valid(out) && jck_get(out, "counters.forks", val, sizeof(val)) &&
+	   !strcmp(val, "3") && strstr(out, "\"comm\": \"my prog\"") &&
+	   strstr(out, "\"pgtable_bytes\": 81920") && strstr(out, "\"comm\": \"\xef\xbf\xbd" "sh\""),
+	   "cli: forks --json: counters, records (numbers as numbers, comm as valid UTF-8)");
+	free(out);
+	rc = run(&out, "forks --follow -i 0.1 -n 1 --json & (sleep 0.4; echo 'seq=3 pid=60 tgid=60 fork_ns=7 parent_anon_kb=9 comm=late' >>%s/debug/ptshare/records); wait $!",
+		 fake);
+	ok(rc == 0 && strstr(out, "{ \"seq\": 3") && strstr(out, "\"comm\": \"late\"") &&
+	   !strstr(out, "\"seq\": 1"),
+	   "cli: forks --follow: the records that close after the start, one JSON line each");
+	if (rc || !strstr(out, "late"))
+		diag_text("forks --follow", out);
+	free(out);
+	unlink_fake("debug/ptshare/records");
 	rc = run(&out, "bench --list");
 	ok(rc == 0 || strstr(out, "no benchmark"), "cli: bench --list runs");
 	free(out);
@@ -504,9 +988,16 @@ int main(void)
 	test_numbers();
 	test_table();
 	test_json();
+	test_stats();
 	make_fake_tree();
 	test_tree();
+	test_ab_parts();
+	test_metric_names();
 	test_cli();
+	if (getenv("ZPCTL")) {
+		test_metrics_cli();
+		test_load_installed();
+	}
 	cmd = zp_xasprintf("rm -rf '%s'", fake);
 	if (system(cmd))
 		t_failed++;
