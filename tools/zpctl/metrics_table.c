@@ -168,9 +168,9 @@ const struct zp_metric_def zp_metric_defs[] = {
 	{ "ptshare/min_rss", ZP_M_TUNABLE, "KiB",
 	  "ignore forks whose parent has less anonymous RSS" },
 	{ "ptshare/window_ms", ZP_M_TUNABLE, "ms",
-	  "longest window after a fork in which faults are attributed to it; 0 = none. Default 1000" },
+	  "cap on the window after a fork in which faults are attributed to it; the window otherwise runs to the child's exit or exec (or the parent's exit); 0 = none. Default 600000 (10 min)" },
 	{ "ptshare/entry_cost_pct", ZP_M_TUNABLE, "%",
-	  "share of a table's copy time the estimate still charges under sharing (per-entry work). Default 50" },
+	  "share of a table's copy time the estimate still charges under sharing (per-entry work). Default: measured at load on the running machine (1..99; 50 if it could not be): the fastest of 8 rounds of a zeroed-page allocation (a table) against 512 entries' read, page reference, rmap count, write-protect and copy (ptshare/calibrate.c), a model of the split, not a measurement of fork itself" },
 	{ "ptshare/forks_seen", ZP_M_COUNTER, "forks",
 	  "fork-level calls without CLONE_VM by a task with an mm, while enabled" },
 	{ "ptshare/forks_filtered", ZP_M_COUNTER, "forks",
@@ -181,6 +181,8 @@ const struct zp_metric_def zp_metric_defs[] = {
 	  "passed the filters but no slot was free" },
 	{ "ptshare/forks_failed", ZP_M_COUNTER, "forks",
 	  "traced but the fork returned an error (no record)" },
+	{ "ptshare/forks_vfork", ZP_M_COUNTER, "forks",
+	  "of forks_seen, vfork-style clones (CLONE_VFORK without CLONE_VM) not traced: see the fork probe" },
 	{ "ptshare/nmi_lock_misses", ZP_M_COUNTER, "events",
 	  "fork, fault or exit events dropped because a probe fired through int3 (NMI context: a kernel without KPROBES_ON_FTRACE, or a probe not yet optimized) and the lock it needed was held on another CPU; 0 on kernels whose function-entry probes go through ftrace, as Debian's do" },
 	{ "ptshare/fork_ns_total", ZP_M_COUNTER, "ns",
@@ -200,9 +202,9 @@ const struct zp_metric_def zp_metric_defs[] = {
 	{ "ptshare/pte_tables_copied", ZP_M_COUNTER, "tables",
 	  "PTE tables the children have in the copied VMAs when copy_page_range returns" },
 	{ "ptshare/cow_faults", ZP_M_COUNTER, "faults",
-	  "COW faults in parent and child during closed windows (see the cow probe)" },
+	  "COW faults in parent and child inside the copied tables during closed windows, each in one window (see the cow probe)" },
 	{ "ptshare/tables_written", ZP_M_COUNTER, "tables",
-	  "distinct 2 MiB ranges written (write-protect faults) by parent or child during closed windows" },
+	  "PTE tables copied at fork then written (write-protect faults) by parent or child during closed windows; each fault counted in one window only" },
 	{ "ptshare/est_tables_privatized", ZP_M_COUNTER, "tables",
 	  "PTE tables lazy sharing would have copied" },
 	{ "ptshare/est_bytes_saved", ZP_M_COUNTER, "bytes",
@@ -271,4 +273,4 @@ const struct zp_metric_def zp_metric_defs[] = {
 	  "consecutive failed requests before the channel is dropped, 0..1000000; 0: never" },
 };
 
-const int zp_nr_metric_defs = 131;
+const int zp_nr_metric_defs = 132;
