@@ -36,6 +36,11 @@
  *                   path without any zeroing
  *   anon-thp        anon without MADV_NOHUGEPAGE (THP as the system says)
  *   zeropool-live   zeropool-warm with the scrubber left on in the run
+ *   anon-plain      anon-nomod's faults with the modules left as they are:
+ *                   no module loaded, unloaded or set.  Alone
+ *                   (--rows anon-plain) faultrate is an unmodified program,
+ *                   for `zpctl ab -m "zeropool transparent=all"` to compare
+ *                   with and without transparent prezeroing
  *
  * The scrub thread's context switches and CPU time during the timed runs
  * (from /proc) and the pool's hits and misses are summed per row: misses
@@ -74,6 +79,7 @@ enum row_id {
 	R_SHMEM,
 	R_ANON_THP,
 	R_LIVE,
+	R_ANON_PLAIN,
 	NR_ROWS,
 };
 
@@ -93,6 +99,7 @@ static const struct row rows[NR_ROWS] = {
 	[R_SHMEM] = { "shmem-prefault", true, true },
 	[R_ANON_THP] = { "anon-thp", true, false },
 	[R_LIVE] = { "zeropool-live", true, false },
+	[R_ANON_PLAIN] = { "anon-plain", false, false },
 };
 
 struct meas {
@@ -843,6 +850,12 @@ static void run_round(int ti, int ci, int rep, const enum row_id *order,
 		if (rep >= 0)
 			csv_line(R_ANON_NOMOD, ti, ci, rep);
 	}
+	if (opt.want[R_ANON_PLAIN]) {
+		run_one(R_ANON_PLAIN, t, c, rep < 0 ? &scratch :
+			&res[R_ANON_PLAIN][ti][ci][rep]);
+		if (rep >= 0)
+			csv_line(R_ANON_PLAIN, ti, ci, rep);
+	}
 	if (any_module && !zp_mod_loaded("zeropool"))
 		load_module();
 	for (k = 0; k < norder; k++) {
@@ -862,7 +875,7 @@ int main(int argc, char **argv)
 	enum row_id order[NR_ROWS];
 	int norder = 0, r, ti, ci, i, k;
 	double t_start = bench_now();
-	bool any_module = false;
+	bool any_module = false, own_modules;
 
 	bench_name = "faultrate";
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -886,9 +899,17 @@ int main(int argc, char **argv)
 	if (opt.want[R_SHMEM])
 		shm_create();
 
+	/* anon-plain alone leaves the modules to whoever runs faultrate */
+	own_modules = any_module || opt.want[R_ANON_NOMOD];
 	/* the module's parameters and state, for the header */
-	load_module();
-	print_header();
+	if (own_modules) {
+		load_module();
+		print_header();
+	} else {
+		printf("# faultrate: kernel %s, %ld CPUs, %ld MiB per run = %zu faults of 4 KiB, Rep %d; modules left as they are\n",
+		       bench_kernel(), sysconf(_SC_NPROCESSORS_ONLN), opt.mb,
+		       npages, opt.reps);
+	}
 
 	/*
 	 * One untimed round first: the emulator translates the code paths on
@@ -940,7 +961,7 @@ int main(int argc, char **argv)
 	report_target(R_WARM_FA, R_ANON, 1, 1, 3.0);
 	report_transparent();
 
-	if (zp_mod_loaded("zeropool")) {
+	if (own_modules && zp_mod_loaded("zeropool")) {
 		bench_set("scrub/enabled", "1");
 		if (!opt.keep_loaded)
 			bench_unload("zeropool");
