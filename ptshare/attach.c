@@ -167,6 +167,8 @@ static int pts_attach_fprobe(struct pts_probe *p, const char *sym,
 	const char *syms[1] = { sym };
 
 	memset(&p->fp, 0, sizeof(p->fp));
+	if (p->gated)
+		p->fp.flags = FPROBE_FL_DISABLED;	/* until a fork is traced */
 	p->fp.entry_handler = pts_fp_entry;
 	p->fp.exit_handler = pts_fp_exit;
 	p->fp.entry_data_size = sizeof(struct pts_ri);
@@ -296,6 +298,38 @@ u64 pts_attach_missed(struct pts_probe *p)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * A gated probe can be switched off and on for nothing but a flag write:
+ * a soft-disabled fprobe returns in ftrace's callback before taking a
+ * return hook.  A kprobe's disable_kprobe() patches text: not per fork.
+ */
+bool pts_attach_can_gate(struct pts_probe *p)
+{
+	return p->gated && p->kind == PTS_K_FPROBE;
+}
+
+/* Return probes are fprobes here (unless one falls back). */
+bool pts_attach_fprobe_kernel(void)
+{
+#ifdef ZP_HAVE_FPROBE
+	return true;
+#else
+	return false;
+#endif
+}
+
+void pts_attach_set_enabled(struct pts_probe *p, bool on)
+{
+#ifdef ZP_HAVE_FPROBE
+	if (!pts_attach_can_gate(p))
+		return;
+	if (on)
+		enable_fprobe(&p->fp);
+	else
+		disable_fprobe(&p->fp);
+#endif
 }
 
 int pts_attach_maxactive(struct pts_probe *p)

@@ -21,6 +21,7 @@ struct pts_ri {
 	unsigned long start, end;	/* copy_page_range: the VMA */
 	u32 gen;
 	u16 idx;
+	bool gated;			/* fork level: opened the gate */
 };
 
 /* Nonzero: not armed, the exit handler will not run for this call. */
@@ -42,6 +43,7 @@ struct pts_probe {
 	const char *role;
 	const char *syms[3];		/* candidates, NULL-terminated */
 	bool essential;
+	bool gated;			/* off while no fork is traced (fprobe) */
 	pts_entry_fn entry;		/* return probe: entry and exit */
 	pts_exit_fn exit;
 	pts_pre_fn pre;			/* entry-only probe */
@@ -64,5 +66,8 @@ void pts_attach_drain(void);
 u64 pts_attach_missed(struct pts_probe *p);
 const char *pts_kind_name(enum pts_kind kind);
 int pts_attach_maxactive(struct pts_probe *p);
+bool pts_attach_can_gate(struct pts_probe *p);
+bool pts_attach_fprobe_kernel(void);
+void pts_attach_set_enabled(struct pts_probe *p, bool on);
 
 #endif /* _PTSHARE_ATTACH_H */

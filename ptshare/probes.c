@@ -43,6 +43,18 @@ static char pts_attached[160];
 static const char *pts_kind_ret = "none";
 static const char *pts_kind_entry = "none";
 static bool pts_cow_attached;
+/*
+ * The gate: traced forks between their fork-level entry and return, under
+ * pts_gate_lock.  While there are none the dup and copy probes are
+ * switched off where that costs a flag write (fprobes, pts_gating): the
+ * copy_page_range calls of every untraced fork then return in ftrace's
+ * callback, before a return hook is taken.  Only traced forks take the
+ * lock, and only where fprobes exist, whose handlers run from ftrace,
+ * never in NMI context.
+ */
+static bool pts_gating;
+static DEFINE_SPINLOCK(pts_gate_lock);
+static unsigned int pts_gate_users;
 static bool pts_fork_is_copy_process;
 static bool pts_fault_is_wp;
 
@@ -53,6 +65,8 @@ static void pts_ri_set(struct pts_ri *d, struct pts_slot *slot)
 	d->t0 = pts_now_ns();
 }
 
+static void pts_gate(bool open);
+
 /* --- fork level: kernel_clone(args) or copy_process(pid, trace, node, args) */
 
 static int pts_fork_entry(struct pts_ri *d, struct pt_regs *regs)
@@ -60,6 +74,7 @@ static int pts_fork_entry(struct pts_ri *d, struct pt_regs *regs)
 	struct kernel_clone_args *args;
 	struct pts_slot *slot;
 
+	d->gated = false;
 	if (!READ_ONCE(pts_tun.enabled) || !current->mm)
 		return 1;
 	args = (void *)regs_get_kernel_argument(regs,
@@ -78,6 +93,10 @@ static int pts_fork_entry(struct pts_ri *d, struct pt_regs *regs)
 	}
 	atomic64_inc(&pts_cnt.forks_traced);
 	pts_ri_set(d, slot);
+	if (pts_gating) {
+		pts_gate(true);
+		d->gated = true;
+	}
 	slot->t_fork = d->t0;
 	slot->rec.start_ns = d->t0;
 	slot->rec.parent_pid = current->pid;
@@ -99,6 +118,8 @@ static void pts_fork_ret(struct pts_ri *d, unsigned long ret)
 	u64 window_ms;
 	pid_t child;
 
+	if (d->gated)
+		pts_gate(false);
 	if (!slot)
 		return;
 	if (pts_fork_is_copy_process) {
@@ -268,9 +289,9 @@ static struct pts_probe pts_probes[PTS_P_NR] = {
 	[PTS_P_FORK] = { .role = "fork", .essential = true,
 		.syms = { "kernel_clone", "copy_process" },
 		.entry = pts_fork_entry, .exit = pts_fork_ret },
-	[PTS_P_DUP] = { .role = "dup", .syms = { "dup_mmap" },
+	[PTS_P_DUP] = { .role = "dup", .syms = { "dup_mmap" }, .gated = true,
 		.entry = pts_dup_entry, .exit = pts_dup_ret },
-	[PTS_P_CPR] = { .role = "copy", .essential = true,
+	[PTS_P_CPR] = { .role = "copy", .essential = true, .gated = true,
 		.syms = { "copy_page_range" },
 		.entry = pts_cpr_entry, .exit = pts_cpr_ret },
 	[PTS_P_FAULT] = { .role = "fault",
@@ -295,6 +316,19 @@ void pts_probes_unregister(void)
 	 * on some task's stack finds its handler cleared and does not call
 	 * into this module.
 	 */
+}
+
+/* Opens the gate for a traced fork, or closes it after one. */
+static void pts_gate(bool open)
+{
+	unsigned long flags;
+	int i;
+
+	spin_lock_irqsave(&pts_gate_lock, flags);
+	if (open ? !pts_gate_users++ : !--pts_gate_users)
+		for (i = 0; i < PTS_P_NR; i++)
+			pts_attach_set_enabled(&pts_probes[i], open);
+	spin_unlock_irqrestore(&pts_gate_lock, flags);
 }
 
 /* One name per class, or "mixed" if a fallback attached some of them. */
@@ -328,6 +362,12 @@ int pts_probes_register(const char *fork_symbol)
 		pts_probes[PTS_P_FORK].syms[1] = NULL;
 	}
 	pts_attach_start();
+	/*
+	 * Before the fork probe can run.  A gated probe that fell back to a
+	 * kretprobe ignores the gate; a fork already running when its
+	 * probes attach is incomplete either way.
+	 */
+	pts_gating = pts_attach_fprobe_kernel();
 	for (i = 0; i < PTS_P_NR; i++) {
 		p = &pts_probes[i];
 		for (j = 0; j < ARRAY_SIZE(p->syms) && p->syms[j]; j++) {
