@@ -4,20 +4,33 @@
  * filter_comm and min_rss.  The fork probe asks pts_filter_pass() before
  * it claims a slot; sysfs.c sets and shows filter_comm.  This file alone
  * holds filter_comm, the one filter too long for a READ_ONCE tunable.
+ *
+ * Every fork on the system asks, so the check takes no lock and writes
+ * nothing: filter_comm is an RCU-published copy, replaced whole by a
+ * writer and freed after a grace period.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
-#include <linux/spinlock.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "ptshare.h"
 
-/* filter_comm: written by sysfs, read by the fork probe; both under lock. */
-static DEFINE_SPINLOCK(pts_comm_lock);
-static char pts_comm[PTS_COMM_LEN];
+struct pts_comm {
+	struct rcu_head rcu;
+	char comm[PTS_COMM_LEN];
+};
+
+/*
+ * filter_comm, NULL when empty: rcu_dereference() in the fork probe,
+ * replaced under pts_comm_mutex by pts_filter_comm_set() only.
+ */
+static struct pts_comm __rcu *pts_comm;
+static DEFINE_MUTEX(pts_comm_mutex);
 
 /* Ancestors checked for filter_pid: deep enough for shells and runners. */
 #define PTS_MAX_DEPTH	64
@@ -42,21 +55,27 @@ static bool pts_pid_match(struct task_struct *task, pid_t want)
 	return match;
 }
 
+static bool pts_comm_match(struct task_struct *task)
+{
+	struct pts_comm *c;
+	bool ok = true;
+
+	rcu_read_lock();
+	c = rcu_dereference(pts_comm);
+	if (c && strncmp(c->comm, task->comm, PTS_COMM_LEN))
+		ok = false;
+	rcu_read_unlock();
+	return ok;
+}
+
 bool pts_filter_pass(struct task_struct *task)
 {
 	pid_t want = READ_ONCE(pts_tun.filter_pid);
-	unsigned long flags;
-	bool ok = true;
 	u64 min_kb;
 
 	if (want && !pts_pid_match(task, want))
 		return false;
-	if (!pts_probe_lock(&pts_comm_lock, flags))
-		return false;
-	if (pts_comm[0] && strncmp(pts_comm, task->comm, PTS_COMM_LEN))
-		ok = false;
-	spin_unlock_irqrestore(&pts_comm_lock, flags);
-	if (!ok)
+	if (!pts_comm_match(task))
 		return false;
 	min_kb = READ_ONCE(pts_tun.min_rss_kb);
 	if (min_kb && task->mm &&
@@ -69,8 +88,7 @@ bool pts_filter_pass(struct task_struct *task)
 /* A trailing newline is dropped; empty clears the filter. */
 int pts_filter_comm_set(const char *buf, size_t len)
 {
-	char tmp[PTS_COMM_LEN];
-	unsigned long flags;
+	struct pts_comm *c = NULL, *old;
 	size_t i;
 
 	if (len && buf[len - 1] == '\n')
@@ -80,19 +98,36 @@ int pts_filter_comm_set(const char *buf, size_t len)
 	for (i = 0; i < len; i++)
 		if (!buf[i] || buf[i] == '\n')
 			return -EINVAL;
-	memcpy(tmp, buf, len);
-	tmp[len] = '\0';
-	spin_lock_irqsave(&pts_comm_lock, flags);
-	strscpy(pts_comm, tmp, sizeof(pts_comm));
-	spin_unlock_irqrestore(&pts_comm_lock, flags);
+	if (len) {
+		c = kzalloc(sizeof(*c), GFP_KERNEL);
+		if (!c)
+			return -ENOMEM;
+		memcpy(c->comm, buf, len);
+	}
+	mutex_lock(&pts_comm_mutex);
+	old = rcu_replace_pointer(pts_comm, c,
+				  lockdep_is_held(&pts_comm_mutex));
+	mutex_unlock(&pts_comm_mutex);
+	if (old)
+		kfree_rcu(old, rcu);
 	return 0;
 }
 
 void pts_filter_comm_get(char *buf)
 {
-	unsigned long flags;
+	struct pts_comm *c;
 
-	spin_lock_irqsave(&pts_comm_lock, flags);
-	memcpy(buf, pts_comm, PTS_COMM_LEN);
-	spin_unlock_irqrestore(&pts_comm_lock, flags);
+	memset(buf, 0, PTS_COMM_LEN);
+	rcu_read_lock();
+	c = rcu_dereference(pts_comm);
+	if (c)
+		memcpy(buf, c->comm, PTS_COMM_LEN);
+	rcu_read_unlock();
+}
+
+/* At unload, after the probes are gone: no reader is left. */
+void pts_filter_exit(void)
+{
+	kfree(rcu_dereference_protected(pts_comm, true));
+	RCU_INIT_POINTER(pts_comm, NULL);
 }

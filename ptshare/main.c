@@ -56,6 +56,7 @@ static void __exit pts_exit(void)
 	pts_slots_close_all();
 	pts_debugfs_exit();
 	pts_sysfs_exit();
+	pts_filter_exit();
 	pts_slots_exit();
 	pts_ring_exit();
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pts_probe_lock(): the one way probe handlers take a spinlock.  It lives
- * alone, below every file that locks from a handler (filter.c, slots.c,
- * attrib.c, records.c), so that none of them needs another for it; it
+ * alone, below every file that locks from a handler (slots.c, attrib.c,
+ * records.c), so that none of them needs another for it; it
  * alone writes the nmi_lock_misses counter, which counts what it drops.
  */
 #include <linux/hardirq.h>

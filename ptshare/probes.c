@@ -1,36 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The probes.  Which functions exist differs by kernel (6.12 inlines
- * dup_mmap and wp_page_copy), so each role lists candidate symbols and the
- * first that register_k(ret)probe() accepts is used.  Only the fork-level
- * probe and copy_page_range are essential.
+ * The probes: what each does.  Which functions exist differs by kernel
+ * (6.12 inlines dup_mmap and wp_page_copy), so each role lists candidate
+ * symbols and the first that attaches (attach.c: how) is used.  Only the
+ * fork-level probe and copy_page_range are essential.
  *
  * Handlers run with preemption disabled: they never sleep, never allocate,
- * and touch at most the fixed slot table.
+ * and touch at most the fixed slot table.  On a fork that is not traced
+ * they write nothing shared: forks_seen and forks_filtered are per CPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
 #include <linux/kernel.h>
-#include <linux/kprobes.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
-#include <linux/wait.h>
 
+#include "attach.h"
 #include "ptshare.h"
-
-/* Per-call data of the kretprobes. */
-struct pts_ri {
-	u64 t0;
-	struct mm_struct *mm;
-	unsigned long start, end;	/* copy_page_range: the VMA */
-	u32 gen;
-	u16 idx;
-};
 
 enum pts_role {
 	PTS_P_FORK,
@@ -42,18 +34,28 @@ enum pts_role {
 	PTS_P_NR,
 };
 
-struct pts_probe {
-	const char *role;
-	const char *syms[3];		/* candidates, NULL-terminated */
-	bool ret;			/* kretprobe */
-	bool essential;
-	const char *sym;		/* attached to, or NULL */
-	struct kprobe kp;
-	struct kretprobe rp;
-};
+/* Counted on every fork, traced or not: per CPU.  Written here only. */
+DEFINE_PER_CPU(u64, pts_forks_seen);
+DEFINE_PER_CPU(u64, pts_forks_filtered);
+DEFINE_PER_CPU(u64, pts_forks_vfork);
 
 static char pts_attached[160];
+/* How the return probes and the entry-only probes are attached. */
+static const char *pts_kind_ret = "none";
+static const char *pts_kind_entry = "none";
 static bool pts_cow_attached;
+/*
+ * The gate: traced forks between their fork-level entry and return, under
+ * pts_gate_lock.  While there are none the dup and copy probes are
+ * switched off where that costs a flag write (fprobes, pts_gating): the
+ * copy_page_range calls of every untraced fork then return in ftrace's
+ * callback, before a return hook is taken.  Only traced forks take the
+ * lock, and only where fprobes exist, whose handlers run from ftrace,
+ * never in NMI context.
+ */
+static bool pts_gating;
+static DEFINE_SPINLOCK(pts_gate_lock);
+static unsigned int pts_gate_users;
 static bool pts_fork_is_copy_process;
 static bool pts_fault_is_wp;
 
@@ -64,31 +66,33 @@ static void pts_ri_set(struct pts_ri *d, struct pts_slot *slot)
 	d->t0 = pts_now_ns();
 }
 
+static void pts_gate(bool open);
+
 /* --- fork level: kernel_clone(args) or copy_process(pid, trace, node, args) */
 
-static int pts_fork_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int pts_fork_entry(struct pts_ri *d, struct pt_regs *regs)
 {
-	struct pts_ri *d = (struct pts_ri *)ri->data;
 	struct kernel_clone_args *args;
 	struct pts_slot *slot;
 
+	d->gated = false;
 	if (!READ_ONCE(pts_tun.enabled) || !current->mm)
 		return 1;
 	args = (void *)regs_get_kernel_argument(regs,
 						pts_fork_is_copy_process ? 3 : 0);
 	if (args->flags & CLONE_VM)
 		return 1;	/* threads and vfork share the mm: no copy */
-	atomic64_inc(&pts_cnt.forks_seen);
+	this_cpu_inc(pts_forks_seen);
 	/*
 	 * kernel_clone() returns after a vfork child's exec or exit: its
 	 * return would charge the child's run to fork_ns (and hold unload).
 	 */
 	if ((args->flags & CLONE_VFORK) && !pts_fork_is_copy_process) {
-		atomic64_inc(&pts_cnt.forks_vfork);
+		this_cpu_inc(pts_forks_vfork);
 		return 1;
 	}
 	if (!pts_filter_pass(current)) {
-		atomic64_inc(&pts_cnt.forks_filtered);
+		this_cpu_inc(pts_forks_filtered);
 		return 1;
 	}
 	slot = pts_slot_claim();
@@ -99,6 +103,10 @@ static int pts_fork_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	atomic64_inc(&pts_cnt.forks_traced);
 	slot->missed0 = pts_probes_missed();
 	pts_ri_set(d, slot);
+	if (pts_gating) {
+		pts_gate(true);
+		d->gated = true;
+	}
 	slot->t_fork = d->t0;
 	slot->rec.start_ns = d->t0;
 	slot->rec.parent_pid = current->pid;
@@ -113,17 +121,17 @@ static int pts_fork_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-static int pts_fork_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void pts_fork_ret(struct pts_ri *d, unsigned long ret)
 {
-	struct pts_ri *d = (struct pts_ri *)ri->data;
-	unsigned long ret = regs_return_value(regs);
 	struct pts_slot *slot = pts_slot_get(d->idx, d->gen);
 	struct pts_record *rec;
 	u64 window_ms;
 	pid_t child;
 
+	if (d->gated)
+		pts_gate(false);
 	if (!slot)
-		return 0;
+		return;
 	if (pts_fork_is_copy_process) {
 		if (IS_ERR_OR_NULL((void *)ret))
 			goto out_failed;
@@ -152,19 +160,17 @@ static int pts_fork_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	window_ms = pts_fork_done(slot, child);
 	if (window_ms)
 		pts_sweeper_arm(window_ms);
-	return 0;
+	return;
 
 out_failed:
 	atomic64_inc(&pts_cnt.forks_failed);
 	pts_slot_release(slot);
-	return 0;
 }
 
 /* --- dup_mmap(mm, oldmm): 6.1 only --- */
 
-static int pts_dup_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int pts_dup_entry(struct pts_ri *d, struct pt_regs *regs)
 {
-	struct pts_ri *d = (struct pts_ri *)ri->data;
 	struct pts_slot *slot = pts_slot_current();
 
 	if (!slot)
@@ -175,25 +181,22 @@ static int pts_dup_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-static int pts_dup_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void pts_dup_ret(struct pts_ri *d, unsigned long ret)
 {
-	struct pts_ri *d = (struct pts_ri *)ri->data;
 	struct pts_slot *slot = pts_slot_get(d->idx, d->gen);
 
 	if (!slot)
-		return 0;
+		return;
 	slot->dup_seen = true;
 	slot->rec.dup_ns += pts_now_ns() - d->t0;
 	/* The new mm is still the forking task's to free: safe to read. */
 	slot->rec.pgtable_bytes = mm_pgtables_bytes(d->mm);
-	return 0;
 }
 
 /* --- copy_page_range(dst_vma, src_vma), once per VMA --- */
 
-static int pts_cpr_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int pts_cpr_entry(struct pts_ri *d, struct pt_regs *regs)
 {
-	struct pts_ri *d = (struct pts_ri *)ri->data;
 	struct vm_area_struct *dst, *src;
 	struct pts_slot *slot = pts_slot_current();
 	u64 now;
@@ -227,14 +230,13 @@ static int pts_cpr_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-static int pts_cpr_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void pts_cpr_ret(struct pts_ri *d, unsigned long ret)
 {
-	struct pts_ri *d = (struct pts_ri *)ri->data;
 	struct pts_slot *slot = pts_slot_get(d->idx, d->gen);
 	u64 now = pts_now_ns();
 
 	if (!slot)
-		return 0;
+		return;
 	slot->t_last_cpr = now;
 	slot->rec.cpr_ns += now - d->t0;
 	slot->rec.cpr_calls++;
@@ -243,7 +245,6 @@ static int pts_cpr_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	pts_walk_copied(slot, d->mm, d->start, d->end);
 	if (!slot->dup_seen)
 		slot->rec.pgtable_bytes = mm_pgtables_bytes(d->mm);
-	return 0;
 }
 
 /*
@@ -257,182 +258,109 @@ static int pts_cpr_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
  * fallback; it is far hotter, and patching it in and out under heavy
  * faulting is what a TCG guest handles worst.
  */
-static int pts_fault_pre(struct kprobe *kp, struct pt_regs *regs)
+static void pts_fault_pre(unsigned long a0, unsigned long a1,
+			  unsigned long a2)
 {
 	struct vm_area_struct *vma;
 	struct vm_fault *vmf;
 	unsigned long addr;
-	unsigned int flags;
 
 	if (pts_fault_is_wp) {
-		vmf = (void *)regs_get_kernel_argument(regs, 0);
+		vmf = (void *)a0;
 		vma = vmf->vma;
 		addr = vmf->address;
 	} else {
-		flags = regs_get_kernel_argument(regs, 2);
-		if (!(flags & FAULT_FLAG_WRITE))
-			return 0;
-		vma = (void *)regs_get_kernel_argument(regs, 0);
-		addr = regs_get_kernel_argument(regs, 1);
+		if (!(a2 & FAULT_FLAG_WRITE))
+			return;
+		vma = (void *)a0;
+		addr = a1;
 	}
 	/* Without the COW probe, every such fault stands in for one. */
 	pts_fault(vma->vm_mm, addr, !READ_ONCE(pts_cow_attached), true);
-	return 0;
 }
 
 /* --- wp_page_copy(vmf): a page is copied (6.1; inlined on 6.12) --- */
 
-static int pts_cow_pre(struct kprobe *kp, struct pt_regs *regs)
+static void pts_cow_pre(unsigned long a0, unsigned long a1, unsigned long a2)
 {
-	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 0);
+	struct vm_fault *vmf = (void *)a0;
 
 	pts_fault(vmf->vma->vm_mm, vmf->address, true, false);
-	return 0;
 }
 
 /* --- exit_mmap(mm): the child exited or exec'd, or the parent exited --- */
 
-static int pts_exit_pre(struct kprobe *kp, struct pt_regs *regs)
+static void pts_exit_pre(unsigned long a0, unsigned long a1,
+			 unsigned long a2)
 {
-	pts_mm_exit((void *)regs_get_kernel_argument(regs, 0));
-	return 0;
-}
-
-/*
- * Kretprobe instances armed and not yet returned.  Unloading first stops
- * arming new ones and waits for these to return, then unregisters: a
- * return racing with unregistration could otherwise still read the
- * handler of a kretprobe whose module memory is being freed (seen on
- * 6.1's rethook under a fork storm).
- */
-static atomic_t pts_armed = ATOMIC_INIT(0);
-static bool pts_draining;
-static DECLARE_WAIT_QUEUE_HEAD(pts_drain_wq);
-
-static void pts_disarm_count(void)
-{
-	if (atomic_dec_and_test(&pts_armed) && READ_ONCE(pts_draining))
-		pts_wake_up_nmi_safe(&pts_drain_wq);
-}
-
-static int pts_arm(struct kretprobe_instance *ri, struct pt_regs *regs,
-		   kretprobe_handler_t entry)
-{
-	int ret;
-
-	atomic_inc(&pts_armed);
-	smp_mb__after_atomic();	/* pairs with the barrier in pts_drain() */
-	ret = READ_ONCE(pts_draining) ? 1 : entry(ri, regs);
-	if (ret)
-		pts_disarm_count();	/* not armed: no return to wait for */
-	return ret;
-}
-
-static int pts_disarm(struct kretprobe_instance *ri, struct pt_regs *regs,
-		      kretprobe_handler_t handler)
-{
-	int ret = handler(ri, regs);
-
-	pts_disarm_count();
-	return ret;
-}
-
-#define PTS_ARMED(name)							\
-static int name##_entry_armed(struct kretprobe_instance *ri,		\
-			      struct pt_regs *regs)			\
-{									\
-	return pts_arm(ri, regs, name##_entry);				\
-}									\
-static int name##_ret_armed(struct kretprobe_instance *ri,		\
-			    struct pt_regs *regs)			\
-{									\
-	return pts_disarm(ri, regs, name##_ret);			\
-}
-
-PTS_ARMED(pts_fork)
-PTS_ARMED(pts_dup)
-PTS_ARMED(pts_cpr)
-
-static void pts_drain(void)
-{
-	WRITE_ONCE(pts_draining, true);
-	smp_mb();	/* pts_draining before reading pts_armed */
-	if (!wait_event_timeout(pts_drain_wq, !atomic_read(&pts_armed),
-				10 * HZ))
-		pr_warn("%d probed calls still running after 10 s; unregistering anyway\n",
-			atomic_read(&pts_armed));
+	pts_mm_exit((void *)a0);
 }
 
 static struct pts_probe pts_probes[PTS_P_NR] = {
-	[PTS_P_FORK] = { .role = "fork", .ret = true, .essential = true,
+	[PTS_P_FORK] = { .role = "fork", .essential = true,
 		.syms = { "kernel_clone", "copy_process" },
-		.rp = { .entry_handler = pts_fork_entry_armed,
-			.handler = pts_fork_ret_armed,
-			.data_size = sizeof(struct pts_ri) } },
-	[PTS_P_DUP] = { .role = "dup", .ret = true,
-		.syms = { "dup_mmap" },
-		.rp = { .entry_handler = pts_dup_entry_armed,
-			.handler = pts_dup_ret_armed,
-			.data_size = sizeof(struct pts_ri) } },
-	[PTS_P_CPR] = { .role = "copy", .ret = true, .essential = true,
+		.entry = pts_fork_entry, .exit = pts_fork_ret },
+	[PTS_P_DUP] = { .role = "dup", .syms = { "dup_mmap" }, .gated = true,
+		.entry = pts_dup_entry, .exit = pts_dup_ret },
+	[PTS_P_CPR] = { .role = "copy", .essential = true, .gated = true,
 		.syms = { "copy_page_range" },
-		.rp = { .entry_handler = pts_cpr_entry_armed,
-			.handler = pts_cpr_ret_armed,
-			.data_size = sizeof(struct pts_ri) } },
+		.entry = pts_cpr_entry, .exit = pts_cpr_ret },
 	[PTS_P_FAULT] = { .role = "fault",
 		.syms = { "do_wp_page", "handle_mm_fault" },
-		.kp = { .pre_handler = pts_fault_pre } },
+		.pre = pts_fault_pre },
 	[PTS_P_COW] = { .role = "cow", .syms = { "wp_page_copy" },
-		.kp = { .pre_handler = pts_cow_pre } },
+		.pre = pts_cow_pre },
 	[PTS_P_EXIT] = { .role = "exit", .syms = { "exit_mmap" },
-		.kp = { .pre_handler = pts_exit_pre } },
+		.pre = pts_exit_pre },
 };
-
-static int pts_probe_try(struct pts_probe *p, const char *sym)
-{
-	int err;
-
-	if (p->ret) {
-		memset(&p->rp.kp, 0, sizeof(p->rp.kp));
-		p->rp.kp.symbol_name = sym;
-		p->rp.maxactive = pts_tun.maxactive;
-		p->rp.nmissed = 0;
-		err = register_kretprobe(&p->rp);
-	} else {
-		struct kprobe kp = { .symbol_name = sym,
-				     .pre_handler = p->kp.pre_handler };
-
-		p->kp = kp;
-		err = register_kprobe(&p->kp);
-	}
-	if (!err)
-		p->sym = sym;
-	return err;
-}
-
-static void pts_probe_remove(struct pts_probe *p)
-{
-	if (!p->sym)
-		return;
-	if (p->ret)
-		unregister_kretprobe(&p->rp);
-	else
-		unregister_kprobe(&p->kp);
-}
 
 void pts_probes_unregister(void)
 {
 	int i;
 
-	pts_drain();
+	pts_attach_drain();
 	/* Fork level first, so no new slot is claimed while others go. */
 	for (i = 0; i < PTS_P_NR; i++)
-		pts_probe_remove(&pts_probes[i]);
+		pts_detach(&pts_probes[i]);
 	/*
-	 * unregister_kretprobe() waits for running handlers; a return still
-	 * pending on some task's stack finds its handler cleared and does
-	 * not call into this module.
+	 * Unregistering waits for running handlers; a return still pending
+	 * on some task's stack finds its handler cleared and does not call
+	 * into this module.
 	 */
+}
+
+/* Opens the gate for a traced fork, or closes it after one. */
+static void pts_gate(bool open)
+{
+	unsigned long flags;
+	int i;
+
+	spin_lock_irqsave(&pts_gate_lock, flags);
+	if (open ? !pts_gate_users++ : !--pts_gate_users)
+		for (i = 0; i < PTS_P_NR; i++)
+			pts_attach_set_enabled(&pts_probes[i], open);
+	spin_unlock_irqrestore(&pts_gate_lock, flags);
+}
+
+/* One name per class, or "mixed" if a fallback attached some of them. */
+static void pts_kinds_note(void)
+{
+	const char **kind;
+	struct pts_probe *p;
+	int i;
+
+	pts_kind_ret = "none";
+	pts_kind_entry = "none";
+	for (i = 0; i < PTS_P_NR; i++) {
+		p = &pts_probes[i];
+		if (!p->sym)
+			continue;
+		kind = p->exit ? &pts_kind_ret : &pts_kind_entry;
+		if (!strcmp(*kind, "none"))
+			*kind = pts_kind_name(p->kind);
+		else if (strcmp(*kind, pts_kind_name(p->kind)))
+			*kind = "mixed";
+	}
 }
 
 int pts_probes_register(const char *fork_symbol)
@@ -444,9 +372,15 @@ int pts_probes_register(const char *fork_symbol)
 		pts_probes[PTS_P_FORK].syms[0] = fork_symbol;
 		pts_probes[PTS_P_FORK].syms[1] = NULL;
 	}
+	pts_attach_start();
+	/*
+	 * Before the fork probe can run.  A gated probe that fell back to a
+	 * kretprobe ignores the gate; a fork already running when its
+	 * probes attach is incomplete either way.
+	 */
+	pts_gating = pts_attach_fprobe_kernel();
 	for (i = 0; i < PTS_P_NR; i++) {
 		p = &pts_probes[i];
-		p->sym = NULL;
 		for (j = 0; j < ARRAY_SIZE(p->syms) && p->syms[j]; j++) {
 			/* Set before the handler can run. */
 			if (i == PTS_P_FORK)
@@ -454,7 +388,7 @@ int pts_probes_register(const char *fork_symbol)
 					!strcmp(p->syms[j], "copy_process");
 			if (i == PTS_P_FAULT)
 				pts_fault_is_wp = !strcmp(p->syms[j], "do_wp_page");
-			err = pts_probe_try(p, p->syms[j]);
+			err = pts_attach(p, p->syms[j], pts_tun.maxactive);
 			if (!err)
 				break;
 			pr_info("%s probe: cannot attach to %s (%d)\n",
@@ -468,6 +402,7 @@ int pts_probes_register(const char *fork_symbol)
 		}
 	}
 	pts_cow_attached = pts_probes[PTS_P_COW].sym;
+	pts_kinds_note();
 	pts_attached[0] = '\0';
 	for (i = 0; i < PTS_P_NR; i++) {
 		p = &pts_probes[i];
@@ -481,17 +416,10 @@ int pts_probes_register(const char *fork_symbol)
 	return 0;
 
 out_unregister:
-	pts_drain();
+	pts_attach_drain();
 	while (i-- > 0)
-		pts_probe_remove(&pts_probes[i]);
+		pts_detach(&pts_probes[i]);
 	return err;
-}
-
-static u64 pts_probe_missed(struct pts_probe *p)
-{
-	if (!p->sym)
-		return 0;
-	return p->ret ? p->rp.nmissed + p->rp.kp.nmissed : p->kp.nmissed;
 }
 
 u64 pts_probes_missed(void)
@@ -500,7 +428,7 @@ u64 pts_probes_missed(void)
 	int i;
 
 	for (i = 0; i < PTS_P_NR; i++)
-		sum += pts_probe_missed(&pts_probes[i]);
+		sum += pts_attach_missed(&pts_probes[i]);
 	return sum;
 }
 
@@ -518,8 +446,17 @@ void pts_probes_show(struct seq_file *m)
 	for (i = 0; i < PTS_P_NR; i++) {
 		p = &pts_probes[i];
 		seq_printf(m, "%s %s %s %llu %d\n", p->role,
-			   p->sym ? p->sym : "-",
-			   p->ret ? "kretprobe" : "kprobe",
-			   pts_probe_missed(p), p->ret ? p->rp.maxactive : 0);
+			   p->sym ? p->sym : "-", pts_kind_name(p->kind),
+			   pts_attach_missed(p), pts_attach_maxactive(p));
 	}
+}
+
+const char *pts_probes_attach_kind(void)
+{
+	return pts_kind_ret;
+}
+
+const char *pts_probes_attach_entry_kind(void)
+{
+	return pts_kind_entry;
 }

@@ -10,14 +10,15 @@
  * of both processes into the slot.
  *
  * Files call downwards only, in this order (a file calls none above it):
- * main.c; sysfs.c, debugfs.c; probes.c; sweeper.c; slots.c; filter.c,
- * attrib.c, records.c, estimate.c, walk.c, trace.c, calibrate.c;
+ * main.c; sysfs.c, debugfs.c; probes.c; attach.c, sweeper.c; slots.c;
+ * filter.c, attrib.c, records.c, estimate.c, walk.c, trace.c, calibrate.c;
  * probe_lock.c.  tunables.c holds data and is called by sysfs.c.
  */
 #ifndef _PTSHARE_H
 #define _PTSHARE_H
 
 #include <linux/atomic.h>
+#include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
@@ -184,15 +185,14 @@ extern struct attribute *pts_tunable_attrs[];	/* the tunable files */
 /*
  * Counters shown in sysfs (defined in sysfs.c).  Each is written by one
  * file: forks_* and the fork-side sums by probes.c, nmi_lock_misses by
- * probe_lock.c, the sums taken when a window closes by slots.c.
+ * probe_lock.c, the sums taken when a window closes by slots.c.  The
+ * counters every fork bumps, traced or not, are per CPU (probes.c):
+ * pts_forks_seen, pts_forks_filtered, pts_forks_vfork.
  */
 struct pts_counters {
-	atomic64_t forks_seen;
-	atomic64_t forks_filtered;
 	atomic64_t forks_traced;
 	atomic64_t forks_busy;		/* no free slot */
 	atomic64_t forks_failed;	/* fork returned an error */
-	atomic64_t forks_vfork;		/* CLONE_VFORK without CLONE_VM: not traced */
 	atomic64_t nmi_lock_misses;	/* events dropped: see pts_probe_lock() */
 	atomic64_t fork_ns;
 	atomic64_t dup_ns;
@@ -211,6 +211,9 @@ struct pts_counters {
 };
 
 extern struct pts_counters pts_cnt;
+DECLARE_PER_CPU(u64, pts_forks_seen);
+DECLARE_PER_CPU(u64, pts_forks_filtered);
+DECLARE_PER_CPU(u64, pts_forks_vfork);	/* CLONE_VFORK without CLONE_VM */
 
 /*
  * The clock of every ptshare timestamp: CLOCK_MONOTONIC read the NMI-safe
@@ -238,6 +241,7 @@ bool pts_probe_trylock(spinlock_t *lock, unsigned long *flags);
 
 /* filter.c */
 bool pts_filter_pass(struct task_struct *task);
+void pts_filter_exit(void);
 int pts_filter_comm_set(const char *buf, size_t len);
 void pts_filter_comm_get(char *buf);
 
@@ -305,6 +309,8 @@ int pts_probes_register(const char *fork_symbol);
 void pts_probes_unregister(void);
 u64 pts_probes_missed(void);
 const char *pts_probes_attached(void);
+const char *pts_probes_attach_kind(void);
+const char *pts_probes_attach_entry_kind(void);
 void pts_probes_show(struct seq_file *m);
 
 /* walk.c */

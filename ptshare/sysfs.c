@@ -63,12 +63,22 @@ static const char *pts_attached_text(const struct zp_attr *attr)
 	return pts_probes_attached();
 }
 
-static ZP_COUNTER_ATOMIC(pts_a_seen, forks_seen, &pts_cnt.forks_seen);
-static ZP_COUNTER_ATOMIC(pts_a_filt, forks_filtered, &pts_cnt.forks_filtered);
+static const char *pts_attach_text(const struct zp_attr *attr)
+{
+	return pts_probes_attach_kind();
+}
+
+static const char *pts_attach_entry_text(const struct zp_attr *attr)
+{
+	return pts_probes_attach_entry_kind();
+}
+
+static ZP_COUNTER_PERCPU(pts_a_seen, forks_seen, &pts_forks_seen);
+static ZP_COUNTER_PERCPU(pts_a_filt, forks_filtered, &pts_forks_filtered);
 static ZP_COUNTER_ATOMIC(pts_a_traced, forks_traced, &pts_cnt.forks_traced);
 static ZP_COUNTER_ATOMIC(pts_a_busy, forks_busy, &pts_cnt.forks_busy);
 static ZP_COUNTER_ATOMIC(pts_a_failed, forks_failed, &pts_cnt.forks_failed);
-static ZP_COUNTER_ATOMIC(pts_a_vfork, forks_vfork, &pts_cnt.forks_vfork);
+static ZP_COUNTER_PERCPU(pts_a_vfork, forks_vfork, &pts_forks_vfork);
 static ZP_COUNTER_ATOMIC(pts_a_nmi_miss, nmi_lock_misses,
 			 &pts_cnt.nmi_lock_misses);
 static ZP_COUNTER_ATOMIC(pts_a_fork_ns, fork_ns_total, &pts_cnt.fork_ns);
@@ -95,6 +105,8 @@ static ZP_GAUGE(pts_a_open, windows_open, pts_windows_get);
 static ZP_GAUGE(pts_a_dropped, records_dropped, pts_dropped_get);
 static ZP_GAUGE(pts_a_missed, probe_misses, pts_missed_get);
 static ZP_TEXT(pts_a_attached, probes_attached, pts_attached_text);
+static ZP_TEXT(pts_a_attach, attach, pts_attach_text);
+static ZP_TEXT(pts_a_attach_entry, attach_entry, pts_attach_entry_text);
 
 static struct attribute *pts_attrs[] = {
 	&pts_a_comm.attr,
@@ -123,6 +135,8 @@ static struct attribute *pts_attrs[] = {
 	ZP_ATTR_PTR(pts_a_dropped),
 	ZP_ATTR_PTR(pts_a_missed),
 	ZP_ATTR_PTR(pts_a_attached),
+	ZP_ATTR_PTR(pts_a_attach),
+	ZP_ATTR_PTR(pts_a_attach_entry),
 	NULL,
 };
 

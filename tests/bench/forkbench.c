@@ -11,7 +11,10 @@
  *     and Reps with it loaded, --passes times over (8) in ABBA order;
  *     fork_us is the parent's fork() call, median; ratio = loaded /
  *     unloaded, and the same for the fastest fork of each (the first
- *     fork after a load or unload is not timed);
+ *     fork after a load or unload is not timed).  Loaded, the Reps
+ *     traced forks (filter_pid = this process) alternate with Reps
+ *     untraced ones (filter_comm set to a name no task has): what every
+ *     other fork on the machine pays while ptshare is loaded;
  *   - one fork whose child waits while the parent reads its VmPTE, to
  *     compare with the pgtable_bytes ptshare reports for it;
  *   - children that exit at once, write 1% or write 100% of the pages
@@ -24,8 +27,11 @@
  *                  [--w100-max MiB] [--csv FILE]
  *
  * --csv FILE: one row per size and series, series being the A/B halves
- * (nomod, mod: fork_us only, and mod's ratio) and the child modes (with
- * ptshare's figures), medians as in the table.
+ * (nomod, mod, untraced: fork_us only, and the ratio to nomod) and the
+ * child modes (with ptshare's figures), medians as in the table.
+ *
+ * Ends with a summary: per size and THP mode, the median and fastest-fork
+ * ratios, traced and untraced.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -47,6 +53,17 @@ static const char * const mode_names[NR_MODES] = { "exit", "write1%", "write100%
 static int reps = 5;
 static int passes = 8;	/* A/B: unloaded and loaded, this many times over */
 static FILE *csv;
+
+/* No task has this comm: with it as filter_comm no fork is traced. */
+#define NO_SUCH_COMM	"zp-no-such-comm"
+
+struct ratios {
+	int mib;
+	bool thp;
+	double med, fast, umed, ufast;	/* traced, untraced */
+};
+static struct ratios summary[2 * MAX_SIZES];
+static int nsummary;
 
 static void child_work(char *mem, size_t size, enum mode mode)
 {
@@ -166,7 +183,8 @@ static void csv_mode(int mib, bool thp, enum mode mode, struct figures *f,
 	fflush(csv);
 }
 
-static void csv_ab(int mib, bool thp, int na, double a, int nb, double b)
+static void csv_ab(int mib, bool thp, int na, double a, int nb, double b,
+		   double u)
 {
 	if (!csv)
 		return;
@@ -174,13 +192,37 @@ static void csv_ab(int mib, bool thp, int na, double a, int nb, double b)
 	fprintf(csv, ",,,,,,,\n");
 	csv_start(mib, thp, "mod", nb, b);
 	fprintf(csv, ",,,,,,,%.3f\n", b / a);
+	csv_start(mib, thp, "untraced", nb, u);
+	fprintf(csv, ",,,,,,,%.3f\n", u / a);
 	fflush(csv);
+}
+
+/* Loaded: Reps traced and Reps untraced forks, in @first's order. */
+static void loaded_reps(char *mem, size_t size, bool untraced_first,
+			double *mod, double *untr, int *n)
+{
+	pid_t child;
+	int side, i;
+
+	for (side = 0; side < 2; side++) {
+		bool untraced = side ^ untraced_first;
+
+		bench_set("ptshare/filter_comm", untraced ? NO_SUCH_COMM : "\n");
+		for (i = 0; i < reps; i++)
+			(untraced ? untr : mod)[*n + i] =
+				fork_once(mem, size, M_EXIT, &child);
+	}
+	bench_set("ptshare/filter_comm", "\n");
+	*n += reps;
 }
 
 static void run_size(int mib, bool thp, int w100_max)
 {
 	size_t size = (size_t)mib << 20, off;
-	double nomod[MAX_PASSES * MAX_REPS], mod[MAX_PASSES * MAX_REPS], a, b;
+	static double nomod[MAX_PASSES * MAX_REPS], mod[MAX_PASSES * MAX_REPS];
+	static double untr[MAX_PASSES * MAX_REPS];
+	struct ratios *r = &summary[nsummary++];
+	double a, b, u;
 	int i, ab, pass, na = 0, nb = 0;
 	struct figures *f = calloc(1, sizeof(*f));
 	long vmpte, reported;
@@ -213,20 +255,23 @@ static void run_size(int mib, bool thp, int w100_max)
 					bench_unload("ptshare");
 				fork_once(mem, size, M_EXIT, &child);
 			}
-			for (i = 0; i < reps; i++) {
-				if (load)
-					mod[nb++] = fork_once(mem, size, M_EXIT, &child);
-				else
+			if (load)
+				loaded_reps(mem, size, pass & 2, mod, untr, &nb);
+			else
+				for (i = 0; i < reps; i++)
 					nomod[na++] = fork_once(mem, size, M_EXIT, &child);
-			}
 		}
 	}
 	if (!zp_mod_loaded("ptshare"))
 		bench_ptshare_load();	/* for the child modes below */
 	a = bench_median(nomod, na);
 	b = bench_median(mod, nb);
+	u = bench_median(untr, nb);
+	*r = (struct ratios){ .mib = mib, .thp = thp, .med = b / a,
+			      .fast = mod[0] / nomod[0], .umed = u / a,
+			      .ufast = untr[0] / nomod[0] };
 	vmpte = vmpte_fork(&reported);
-	csv_ab(mib, thp, na, a, nb, b);
+	csv_ab(mib, thp, na, a, nb, b, u);
 
 	for (mode = 0; mode < NR_MODES; mode++) {
 		if (mode == M_W100 && mib > w100_max) {
@@ -254,6 +299,8 @@ static void run_size(int mib, bool thp, int w100_max)
 	/* bench_median() left both sorted: [0] is the fastest fork */
 	printf("# %d MiB THP %s: A/B fastest forks: nomod %.0f us, mod %.0f us, ratio %.3f (noise only slows a fork down)\n",
 	       mib, thp ? "on" : "off", nomod[0], mod[0], mod[0] / nomod[0]);
+	printf("# %d MiB THP %s: untraced forks with ptshare loaded: median %.0f us (ratio %.3f), fastest %.0f us (ratio %.3f)\n",
+	       mib, thp ? "on" : "off", u, r->umed, untr[0], r->ufast);
 	if (vmpte >= 0)
 		printf("# %d MiB THP %s: VmPTE of a waiting child %ld KiB, ptshare pgtable_bytes %ld KiB (diff %ld)\n",
 		       mib, thp ? "on" : "off", vmpte, reported,
@@ -323,6 +370,14 @@ int main(int argc, char **argv)
 		if (thp)
 			run_size(sizes[i], true, w100_max);
 	}
+	printf("# summary on %s: loaded/unloaded fork() time, %d forks a side\n",
+	       bench_kernel(), passes * reps);
+	printf("%6s %-4s %12s %12s %12s %12s\n", "MiB", "THP", "traced_med",
+	       "traced_fast", "untr_med", "untr_fast");
+	for (i = 0; i < nsummary; i++)
+		printf("%6d %-4s %12.3f %12.3f %12.3f %12.3f\n", summary[i].mib,
+		       summary[i].thp ? "on" : "off", summary[i].med,
+		       summary[i].fast, summary[i].umed, summary[i].ufast);
 	bench_unload(ZP_CORE);
 	if (csv)
 		fclose(csv);

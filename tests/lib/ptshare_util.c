@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ptshare_util.h"
 #include "zptest.h"
@@ -54,27 +56,67 @@ bool pts_u_field(const char *line, const char *key, uint64_t *val)
 	return true;
 }
 
-int pts_u_kprobes(void)
+static const char * const pts_u_syms[] = {
+	"kernel_clone", "copy_process", "dup_mmap", "copy_page_range",
+	"handle_mm_fault", "wp_page_copy", "do_wp_page", "exit_mmap", NULL,
+};
+
+/* Does @line name @sym the way @path lists it? */
+static bool pts_u_names(const char *line, const char *sym, bool kprobes)
 {
-	static const char * const syms[] = {
-		"kernel_clone+", "copy_process+", "dup_mmap+",
-		"copy_page_range+", "handle_mm_fault+",
-		"wp_page_copy+", "do_wp_page+", "exit_mmap+", NULL,
-	};
-	char *list = pts_u_slurp("/sys/kernel/debug/kprobes/list");
-	char *line, *save = NULL;
-	int n = 0;
-	int i;
+	size_t n = strlen(sym);
+	const char *p;
+
+	if (!kprobes)	/* enabled_functions: "sym (refs) flags..." */
+		return !strncmp(line, sym, n) && line[n] == ' ';
+	/* kprobes/list: "addr  k  sym+off ..." */
+	for (p = strstr(line, sym); p; p = strstr(p + 1, sym))
+		if (p[n] == '+' && (p == line || p[-1] == ' '))
+			return true;
+	return false;
+}
+
+bool pts_u_find_line(const char *path, const char *sym, char *out,
+		     size_t len)
+{
+	bool kprobes = strstr(path, "kprobes/list");
+	char *list = pts_u_slurp(path), *line, *save = NULL;
+	bool found = false;
+
+	if (!list)
+		return false;
+	for (line = strtok_r(list, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save))
+		if (pts_u_names(line, sym, kprobes)) {
+			snprintf(out, len, "%s", line);
+			found = true;
+		}
+	free(list);
+	return found;
+}
+
+static int pts_u_count(const char *path)
+{
+	char *list = pts_u_slurp(path), *line, *save = NULL;
+	bool kprobes = strstr(path, "kprobes/list");
+	int n = 0, i;
 
 	if (!list)
 		return -1;
 	for (line = strtok_r(list, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
-		for (i = 0; syms[i]; i++)
-			if (strstr(line, syms[i]))
+		for (i = 0; pts_u_syms[i]; i++)
+			if (pts_u_names(line, pts_u_syms[i], kprobes))
 				n++;
 	free(list);
 	return n;
+}
+
+int pts_u_probes(void)
+{
+	int k = pts_u_count(PTS_U_KPROBES), f = pts_u_count(PTS_U_FTRACE);
+
+	return k < 0 || f < 0 ? -1 : k + f;
 }
 
 int pts_u_wait_closed(int timeout_ms)
@@ -102,4 +144,24 @@ bool pts_u_record_of(pid_t child, char *out, size_t len)
 	}
 	free(all);
 	return found;
+}
+
+/*
+ * Forks @n children that exit at once, one after the other; returns the
+ * last one's pid.
+ */
+pid_t pts_u_fork_n(int n)
+{
+	int i, status;
+	pid_t pid = 0;
+
+	for (i = 0; i < n; i++) {
+		pid = fork();
+		if (pid < 0)
+			tap_bail("fork: %s", strerror(errno));
+		if (!pid)
+			_exit(0);
+		waitpid(pid, &status, 0);
+	}
+	return pid;
 }

@@ -28,31 +28,11 @@ static void load_ptshare(const char *params)
 		tap_bail("load ptshare.ko %s: %s", params, strerror(-err));
 }
 
-/*
- * Forks @n children that exit at once, one after the other; returns the
- * last one's pid.
- */
-static pid_t fork_n(int n)
-{
-	int i, status;
-	pid_t pid = 0;
-
-	for (i = 0; i < n; i++) {
-		pid = fork();
-		if (pid < 0)
-			tap_bail("fork: %s", strerror(errno));
-		if (!pid)
-			_exit(0);
-		waitpid(pid, &status, 0);
-	}
-	return pid;
-}
-
 static uint64_t traced_after(int n)
 {
 	uint64_t before = zp_get(P "forks_traced");
 
-	fork_n(n);
+	pts_u_fork_n(n);
 	if (pts_u_wait_closed(5000))
 		tap_diag("windows still open after 5 s");
 	return zp_get(P "forks_traced") - before;
@@ -83,7 +63,7 @@ static void test_counting(void)
 	v = zp_get(P "forks_traced");
 	pid = fork();
 	if (!pid) {
-		fork_n(10);
+		pts_u_fork_n(10);
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);
@@ -138,7 +118,7 @@ static void test_counting(void)
 /* pte_tables of the record of one fork that exits at once. */
 static bool fork_pte_tables(uint64_t *tables)
 {
-	pid_t pid = fork_n(1);
+	pid_t pid = pts_u_fork_n(1);
 	char line[2048];
 
 	pts_u_wait_closed(5000);
@@ -265,7 +245,7 @@ static void test_ring(void)
 	load_ptshare("ring_size=8");
 	snprintf(buf, sizeof(buf), "%d", getpid());
 	zp_set(P "filter_pid", buf);
-	fork_n(20);
+	pts_u_fork_n(20);
 	pts_u_wait_closed(5000);
 	tap_ok(zp_get(P "records_dropped") == 12,
 	       "ptshare: ring of 8 after 20 forks dropped 12 (%llu)",
@@ -291,12 +271,12 @@ static void test_ring(void)
 
 static void test_loads(void)
 {
-	int base = pts_u_kprobes(), err;
+	int base = pts_u_probes(), err;
 
-	tap_ok(base >= 0, "ptshare: kprobes list readable (%d of ours before load)",
+	tap_ok(base >= 0, "ptshare: kprobes and ftrace lists readable (%d of ours before load)",
 	       base);
 	load_ptshare("");
-	tap_ok(pts_u_kprobes() > base, "ptshare: probes listed while loaded");
+	tap_ok(pts_u_probes() > base, "ptshare: probes listed while loaded");
 	err = zp_mod_load("ptshare", "ptshare", "");
 	tap_ok(err == -EEXIST, "ptshare: loading twice fails with EEXIST (%s)",
 	       strerror(-err));
@@ -305,20 +285,20 @@ static void test_loads(void)
 	test_filters();
 	test_tunables();
 	zp_unload_quiet("ptshare");
-	tap_ok(pts_u_kprobes() == base, "ptshare: all probes gone after unload");
+	tap_ok(pts_u_probes() == base, "ptshare: all probes gone after unload");
 
 	err = zp_mod_load("ptshare", "ptshare", "fork_symbol=zp_no_such_function");
 	tap_ok(err == -ENOENT && !zp_mod_loaded("ptshare"),
 	       "ptshare: an essential probe that cannot attach fails the load with ENOENT (%s)",
 	       strerror(-err));
-	tap_ok(pts_u_kprobes() == base, "ptshare: failed load left no probe");
+	tap_ok(pts_u_probes() == base, "ptshare: failed load left no probe");
 	err = zp_mod_load("ptshare", "ptshare", "ring_size=2");
 	tap_ok(err == -EINVAL, "ptshare: ring_size=2 fails with EINVAL (%s)",
 	       strerror(-err));
 	err = zp_mod_load("ptshare", "ptshare", "maxactive=1");
 	tap_ok(err == -EINVAL, "ptshare: maxactive=1 fails with EINVAL (%s)",
 	       strerror(-err));
-	tap_ok(pts_u_kprobes() == base, "ptshare: failed loads left no probe");
+	tap_ok(pts_u_probes() == base, "ptshare: failed loads left no probe");
 }
 
 int main(int argc, char **argv)

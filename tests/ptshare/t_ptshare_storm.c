@@ -114,7 +114,7 @@ int main(int argc, char **argv)
 		tap_bail("mmap: %s", strerror(errno));
 	memset(mem, 1, MEM);
 	zp_unload_quiet("zeropool");	/* ptshare needs only the tree */
-	base = pts_u_kprobes();
+	base = pts_u_probes();
 	for (i = 0; i < FORKERS; i++)
 		if (pthread_create(&th[i], NULL, forker, (void *)(long)i))
 			tap_bail("pthread_create");
@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 	atomic_store(&stop, 1);
 	for (i = 0; i <= FORKERS; i++)
 		pthread_join(th[i], NULL);
-	tap_ok(pts_u_kprobes() == base, "ptshare: no probe left after the storms");
+	tap_ok(pts_u_probes() == base, "ptshare: no probe left after the storms");
 	zp_unload_quiet("ptshare");
 	zp_unload_quiet("zeropool");
 	return tap_done();
