@@ -164,7 +164,7 @@ const struct zp_metric_def zp_metric_defs[] = {
 	{ "ptshare/filter_pid", ZP_M_TUNABLE, "pid",
 	  "trace only forks by this process (tgid) and its descendants (up to 64 generations); 0 = all" },
 	{ "ptshare/filter_comm", ZP_M_TEXT, "text",
-	  "trace only forks by tasks with this comm; empty (write a newline) = all" },
+	  "trace only forks by tasks with this comm; empty (write a newline) = all. Published by RCU: a fork reads it without a lock; a write may fail with ENOMEM" },
 	{ "ptshare/min_rss", ZP_M_TUNABLE, "KiB",
 	  "ignore forks whose parent has less anonymous RSS" },
 	{ "ptshare/window_ms", ZP_M_TUNABLE, "ms",
@@ -218,7 +218,11 @@ const struct zp_metric_def zp_metric_defs[] = {
 	{ "ptshare/records_dropped", ZP_M_GAUGE, "records",
 	  "gauge: records overwritten in the ring" },
 	{ "ptshare/probe_misses", ZP_M_GAUGE, "calls",
-	  "gauge: nmissed summed over every probe (kretprobe instances exhausted, or recursion)" },
+	  "gauge: nmissed summed over every probe (return-probe instances exhausted, or recursion)" },
+	{ "ptshare/attach", ZP_M_TEXT, "text",
+	  "how the return probes (fork, dup, copy) are attached: fprobe or kretprobe (mixed if some fell back)" },
+	{ "ptshare/attach_entry", ZP_M_TEXT, "text",
+	  "how the entry probes (fault, cow, exit) are attached: ftrace or kprobe (mixed if some fell back)" },
 	{ "ptshare/probes_attached", ZP_M_TEXT, "text",
 	  "space-separated symbols attached, e.g. kernel_clone dup_mmap copy_page_range do_wp_page wp_page_copy exit_mmap" },
 	{ "bte_offload/channel", ZP_M_TEXT, "name",
@@ -273,4 +277,4 @@ const struct zp_metric_def zp_metric_defs[] = {
 	  "consecutive failed requests before the channel is dropped, 0..1000000; 0: never" },
 };
 
-const int zp_nr_metric_defs = 132;
+const int zp_nr_metric_defs = 134;
