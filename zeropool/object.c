@@ -308,7 +308,7 @@ unsigned long zp_object_fill_holes(struct zp_object *obj, pgoff_t *indices,
 	for (i = 0; i < nr; i++) {
 		if (xa_load(&obj->pages, indices[i]))
 			continue;
-		page = zp_take_pooled_page(NUMA_NO_NODE);
+		page = zp_take_pooled_page(NUMA_NO_NODE, NULL);
 		if (!page)
 			break;
 		err = zp_object_add(obj, indices[i], page);

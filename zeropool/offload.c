@@ -95,6 +95,7 @@ static void zp_offload_done(struct zp_zero_req *req, int status)
 	zp_offload_dequeue_locked(q, r);
 	spin_unlock_irqrestore(&q->lock, flags);
 	if (surplus) {
+		zp_block_mark(req->page, req->order, false);
 		__free_pages(req->page, req->order);
 		zp_unreserve(nr);
 	}

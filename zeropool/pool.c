@@ -112,8 +112,34 @@ static int zp_pool_nid(int nid)
 	return nid;
 }
 
-/* A page from the pool of @nid (NUMA_NO_NODE: the local node), or NULL. */
-struct page *zp_take_pooled_page(int nid)
+/*
+ * While the pool holds a page, its page->private says whether its block was
+ * allocated movable: transparent mode hands only those to anonymous
+ * faults, whose pages the allocator would have taken movable.  A page
+ * given back, or from a block taken while the mode was off, is unmarked.
+ * The mark goes as the page leaves the pool, to a user or the allocator.
+ */
+#define ZP_PAGE_MOVABLE	0x7a706d76UL	/* "zpmv" */
+
+/* Marks (or unmarks, before it goes back to the allocator) a whole block. */
+void zp_block_mark(struct page *page, unsigned int order, bool movable)
+{
+	unsigned long i;
+
+	for (i = 0; i < 1UL << order; i++)
+		set_page_private(page + i, movable ? ZP_PAGE_MOVABLE : 0);
+}
+
+static void zp_page_clear_mark(struct page *page)
+{
+	set_page_private(page, 0);
+}
+
+/*
+ * A page from the pool of @nid (NUMA_NO_NODE: the local node), or NULL;
+ * *@movable (if given) says whether its block was allocated movable.
+ */
+struct page *zp_take_pooled_page(int nid, bool *movable)
 {
 	struct zp_node *node;
 	struct page *page;
@@ -127,6 +153,9 @@ struct page *zp_take_pooled_page(int nid)
 	if (zp_node_wants_pages(node))
 		zp_node_kick(node);
 	if (likely(page)) {
+		if (movable)
+			*movable = page_private(page) == ZP_PAGE_MOVABLE;
+		zp_page_clear_mark(page);
 		atomic_long_dec(&zp_held);
 		this_cpu_inc(zp_pcpu_cnt.hits);
 	}
@@ -135,7 +164,7 @@ struct page *zp_take_pooled_page(int nid)
 
 struct page *zp_take_page(int nid, gfp_t gfp)
 {
-	struct page *page = zp_take_pooled_page(nid);
+	struct page *page = zp_take_pooled_page(nid, NULL);
 
 	if (likely(page))
 		return page;
@@ -190,6 +219,7 @@ unsigned long zp_release_pages(unsigned long nr)
 	while (!list_empty(&victims)) {
 		page = list_first_entry(&victims, struct page, lru);
 		list_del(&page->lru);
+		zp_page_clear_mark(page);
 		__free_page(page);
 	}
 	zp_unreserve(freed);

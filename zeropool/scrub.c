@@ -106,6 +106,8 @@ static bool zp_scrub_block(struct zp_node *node, unsigned long want)
 	if (!page)
 		return false;
 
+	if (gfp & __GFP_MOVABLE)
+		zp_block_mark(page, order, true);
 	atomic64_inc(&zp_cnt.blocks[order]);
 	if (zp_allocator_zeroes(gfp)) {
 		atomic64_add(nr, &zp_cnt.prezeroed);

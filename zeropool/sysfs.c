@@ -127,6 +127,8 @@ static ZP_COUNTER_PERCPU(zp_a_tp_scope, transparent_fallthrough_scope,
 			 &zp_pcpu_cnt.tp_fall_scope);
 static ZP_COUNTER_PERCPU(zp_a_tp_policy, transparent_fallthrough_policy,
 			 &zp_pcpu_cnt.tp_fall_policy);
+static ZP_COUNTER_PERCPU(zp_a_tp_unmovable, transparent_fallthrough_unmovable,
+			 &zp_pcpu_cnt.tp_fall_unmovable);
 
 static struct attribute *zp_pool_attrs[] = {
 	ZP_ATTR_PTR(zp_a_drain),
@@ -149,6 +151,7 @@ static struct attribute *zp_pool_attrs[] = {
 	ZP_ATTR_PTR(zp_a_tp_vma),
 	ZP_ATTR_PTR(zp_a_tp_scope),
 	ZP_ATTR_PTR(zp_a_tp_policy),
+	ZP_ATTR_PTR(zp_a_tp_unmovable),
 	NULL,
 };
 

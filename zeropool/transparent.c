@@ -51,6 +51,8 @@
  */
 static bool zp_tp_installed;
 bool zp_tp_ready;
+/* The hook went in with this write: zp_tp_mode_changed() refills. */
+static bool zp_tp_fresh;
 
 /*
  * Entered in place of the allocator, with the pool's page as its first
@@ -70,6 +72,7 @@ static struct page *zp_tp_take(gfp_t gfp, int order,
 			       struct vm_area_struct *vma)
 {
 	struct page *page;
+	bool movable;
 	int nid;
 
 	if (order) {
@@ -93,10 +96,20 @@ static struct page *zp_tp_take(gfp_t gfp, int order,
 		this_cpu_inc(zp_pcpu_cnt.tp_fall_policy);
 		return NULL;
 	}
-	page = zp_take_pooled_page(nid);
+	page = zp_take_pooled_page(nid, &movable);
 	if (!page) {
 		this_cpu_inc(zp_pcpu_cnt.tp_misses);
 		trace_zp_pool_miss(nid, true);
+		return NULL;
+	}
+	if (!movable) {
+		/*
+		 * Taken unmovable (before the mode was on, or given back): the
+		 * fault must not get it, and it would come first again.  Back
+		 * to the allocator with it; the scrubber refills movable.
+		 */
+		__free_page(page);
+		this_cpu_inc(zp_pcpu_cnt.tp_fall_unmovable);
 		return NULL;
 	}
 	this_cpu_inc(zp_pcpu_cnt.tp_served);
@@ -148,6 +161,7 @@ static int zp_tp_install(void)
 		return err;
 	}
 	zp_tp_installed = true;
+	zp_tp_fresh = true;
 	return 0;
 }
 
@@ -176,12 +190,29 @@ int zp_tp_apply(unsigned int mode)
 	return err;
 }
 
+/*
+ * After a write of pool/transparent was stored, under zp_tunables_lock():
+ * when the mode just came on, what the pool holds was taken while it was
+ * off, unmovable, and no fault may get it.  Rather than let the first
+ * faults throw it away one by one (transparent_fallthrough_unmovable),
+ * the pool is emptied now and the scrubber refills it movable.
+ */
+void zp_tp_mode_changed(void)
+{
+	if (!zp_tp_fresh)
+		return;
+	zp_tp_fresh = false;
+	zp_drain_all();
+	zp_pool_kick_all();
+}
+
 int zp_tp_init(void)
 {
 	int err;
 
 	zp_tunables_lock();
 	err = zp_tp_apply(zp_tun.transparent);
+	zp_tp_fresh = false;	/* the pool is empty yet */
 	zp_tp_ready = !err;
 	zp_tunables_unlock();
 	return err;

@@ -92,6 +92,11 @@ static int zp_check_transparent(const struct zp_attr *attr, u64 val)
 	return zp_tp_ready ? zp_tp_apply(val) : 0;
 }
 
+static void zp_transparent_changed(const struct zp_attr *attr)
+{
+	zp_tp_mode_changed();
+}
+
 static void zp_enabled_changed(const struct zp_attr *attr)
 {
 	if (zp_tun.scrub_enabled)
@@ -129,7 +134,8 @@ ZP_PARAM(fault_around_pages, zp_a_fault_around,
 	 "Pool pages a fault of a /dev/zeropool mapping without the zero page maps around it: 1 (default, off), 2, 4, 8 or 16");
 
 static ZP_TUNABLE_ENUM(zp_a_transparent, transparent, &zp_tun.transparent,
-		       zp_transparent_names, zp_check_transparent, NULL);
+		       zp_transparent_names, zp_check_transparent,
+		       zp_transparent_changed);
 ZP_PARAM(transparent, zp_a_transparent,
 	 "Anonymous faults served from the pool: off (default), cgroup (tasks in pool/transparent_cgroup) or all");
 /* Read at each unmap (unmapped.c): a new value bounds the next unmap. */

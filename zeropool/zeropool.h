@@ -158,6 +158,7 @@ struct zp_pcpu_counters {
 	u64 tp_fall_vma;		/* transparent.c */
 	u64 tp_fall_scope;		/* transparent.c */
 	u64 tp_fall_policy;		/* transparent.c */
+	u64 tp_fall_unmovable;		/* transparent.c */
 };
 
 extern struct zp_counters zp_cnt;
@@ -199,7 +200,8 @@ unsigned long zp_pool_dirty_pages(void);
 unsigned long zp_pool_listed_pages(void);
 unsigned long zp_pool_held(void);
 bool zp_node_wants_pages(struct zp_node *node);
-struct page *zp_take_pooled_page(int nid);
+struct page *zp_take_pooled_page(int nid, bool *movable);
+void zp_block_mark(struct page *page, unsigned int order, bool movable);
 void zp_drain_all(void);
 void zp_pool_trim_to(unsigned long max_pages);
 void zp_pool_kick_all(void);
@@ -213,6 +215,7 @@ void zp_pcp_drain_all(void);
 
 /* transparent.c: the hook of transparent prezeroing */
 int zp_tp_init(void);
+void zp_tp_mode_changed(void);
 void zp_tp_exit(void);
 int zp_tp_apply(unsigned int mode);
 

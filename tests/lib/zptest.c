@@ -217,10 +217,16 @@ int zp_read_u64(const char *rel, uint64_t *val)
 int zp_write(const char *rel, const char *val)
 {
 	char path[512];
+
+	zp_path(path, sizeof(path), rel);
+	return zp_write_path(path, val);
+}
+
+int zp_write_path(const char *path, const char *val)
+{
 	ssize_t n;
 	int fd;
 
-	zp_path(path, sizeof(path), rel);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

@@ -48,6 +48,8 @@ void zp_unload_quiet(const char *name);
 int zp_read_str(const char *rel, char *buf, size_t len);
 int zp_read_u64(const char *rel, uint64_t *val);
 int zp_write(const char *rel, const char *val);
+/* Writes @val to any file (cgroupfs, procfs); 0 or -errno. */
+int zp_write_path(const char *path, const char *val);
 /* Reads a counter or bails out. */
 uint64_t zp_get(const char *rel);
 /* Writes a tunable or bails out. */

@@ -25,18 +25,6 @@
 #define SEGS 60			/* per ring */
 #define SEG_BYTES (16 << 20)	/* 4096 pages: a 32 KiB page array */
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static long long memcg_current(void)
 {
 	char buf[32];
@@ -69,7 +57,7 @@ static int child(int out)
 	if (!z || madvise(z, SEG_BYTES, MADV_NOHUGEPAGE))
 		return 2;
 	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (write_file(CG_TEST "/cgroup.procs", pid))
+	if (zp_write_path(CG_TEST "/cgroup.procs", pid))
 		return 3;
 	for (r = 0; r < RINGS; r++)
 		fds[r] = psr_open(0);
@@ -103,7 +91,7 @@ int main(int argc, char **argv)
 
 	tap_init("t_ps_memcg");
 	if (access(CG "/cgroup.subtree_control", W_OK) ||
-	    write_file(CG "/cgroup.subtree_control", "+memory")) {
+	    zp_write_path(CG "/cgroup.subtree_control", "+memory")) {
 		tap_skip("memcg: no cgroup2 memory controller");
 		return tap_done();
 	}

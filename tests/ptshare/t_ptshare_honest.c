@@ -23,13 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../lib/ptshare_util.h"
+#include "../lib/tracefs.h"
 #include "../lib/zptest.h"
 
 #define P		"ptshare/"
@@ -273,39 +273,6 @@ static void test_vfork(void)
 
 /* --- trace events --- */
 
-static const char *tracefs(void)
-{
-	static const char * const dirs[] = {
-		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
-	};
-	char path[128];
-	unsigned int i;
-
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/trace", dirs[i]);
-		if (!access(path, F_OK))
-			return dirs[i];
-	}
-	if (!mount("nodev", dirs[0], "tracefs", 0, NULL))
-		return dirs[0];
-	return NULL;
-}
-
-static int write_file(const char *dir, const char *rel, const char *val)
-{
-	char path[256];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /* The last line of @text holding @event and " child=@child ". */
 static bool event_line(char *text, const char *event, pid_t child,
 		       char *out, size_t len)
@@ -351,8 +318,8 @@ static void test_trace(void)
 		"est_privatized", "est_saved_tables", "est_saved_bytes",
 		"est_saved_pct", "est_fork_ns", "complete", "misses", NULL,
 	};
-	char ev[4096], rec[4096], path[256], *text;
-	const char *dir = tracefs();
+	char ev[4096], rec[4096], *text;
+	const char *dir = tr_root();
 	struct waiter w;
 	bool ok;
 	int i;
@@ -361,20 +328,21 @@ static void test_trace(void)
 		tap_skip("trace events: no tracefs");
 		return;
 	}
-	ok = !write_file(dir, "events/ptshare/enable", "1");
-	tap_ok(ok, "trace: events/ptshare/ can be enabled (%s)", dir);
+	ok = tr_event_exists("ptshare/fork_copy") &&
+	     tr_event_exists("ptshare/fork_estimate");
+	tap_ok(ok, "trace: events/ptshare/ exist (%s)", dir);
 	if (!ok)
 		return;
-	write_file(dir, "trace", "");
+	tr_enable("ptshare", true);
+	tr_reset(0);
 	w = fork_waiter();
 	end_waiter(&w);
 	pts_u_wait_closed(10000);
-	write_file(dir, "events/ptshare/enable", "0");
-	snprintf(path, sizeof(path), "%s/trace", dir);
+	tr_enable("ptshare", false);
 	if (!pts_u_record_of(w.pid, rec, sizeof(rec)))
 		tap_bail("no record for child %d", w.pid);
 
-	text = pts_u_slurp(path);
+	text = tr_read();
 	ok = text && event_line(text, "fork_copy:", w.pid, ev, sizeof(ev));
 	free(text);
 	tap_ok(ok, "trace: a ptshare:fork_copy event names child %d", w.pid);
@@ -382,7 +350,7 @@ static void test_trace(void)
 		ok = same_field(ev, rec, copy_keys[i]);
 	tap_ok(ok, "trace: fork_copy's fields equal the record's");
 
-	text = pts_u_slurp(path);
+	text = tr_read();
 	ok = text && event_line(text, "fork_estimate:", w.pid, ev, sizeof(ev));
 	free(text);
 	tap_ok(ok, "trace: a ptshare:fork_estimate event names child %d",
@@ -394,7 +362,7 @@ static void test_trace(void)
 		tap_diag("event:  %s", ev);
 		tap_diag("record: %s", rec);
 	}
-	write_file(dir, "trace", "");
+	tr_reset(0);
 }
 
 int main(int argc, char **argv)

@@ -236,18 +236,6 @@ static void huge_faults(void)
 	thp_set(old);
 }
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 static uint64_t read_u64_file(const char *path)
 {
 	unsigned long long v = 0;
@@ -289,7 +277,7 @@ static uint64_t cgroup_growth(size_t len)
 		_exit(0);
 	}
 	snprintf(pid, sizeof(pid), "%d", child);
-	if (write_file(CG_DIR "/cgroup.procs", pid))
+	if (zp_write_path(CG_DIR "/cgroup.procs", pid))
 		tap_bail("move child into " CG_DIR);
 	before = read_u64_file(CG_DIR "/memory.current");
 	if (write(go[1], "x", 1) != 1 || read(done[0], &c, 1) != 1)
@@ -316,7 +304,7 @@ static int cgroup_hog(size_t len)
 		unsigned char *p;
 
 		snprintf(pid, sizeof(pid), "%d", getpid());
-		if (write_file(CG_DIR "/cgroup.procs", pid))
+		if (zp_write_path(CG_DIR "/cgroup.procs", pid))
 			_exit(3);
 		p = map_small_pages(len);
 		if (p)
@@ -331,7 +319,7 @@ static bool cgroup_setup(void)
 {
 	if (access(CG_ROOT "/cgroup.subtree_control", W_OK))
 		return false;
-	write_file(CG_ROOT "/cgroup.subtree_control", "+memory");
+	zp_write_path(CG_ROOT "/cgroup.subtree_control", "+memory");
 	if (mkdir(CG_DIR, 0755) && errno != EEXIST)
 		return false;
 	return !access(CG_DIR "/memory.current", R_OK);
@@ -359,8 +347,8 @@ static void memcg(void)
 	       "memory.current grows the same with and without the mode (%llu vs %llu bytes)",
 	       (unsigned long long)on, (unsigned long long)off);
 
-	write_file(CG_DIR "/memory.swap.max", "0");
-	if (write_file(CG_DIR "/memory.max", "8M")) {
+	zp_write_path(CG_DIR "/memory.swap.max", "0");
+	if (zp_write_path(CG_DIR "/memory.max", "8M")) {
 		tap_skip("cannot set memory.max");
 		return;
 	}
@@ -372,7 +360,7 @@ static void memcg(void)
 	       WIFSIGNALED(st_on) && WTERMSIG(st_on) == SIGKILL,
 	       "past memory.max the OOM killer ends the task, with the mode as without (status %#x, %#x)",
 	       st_off, st_on);
-	write_file(CG_DIR "/memory.max", "max");
+	zp_write_path(CG_DIR "/memory.max", "max");
 }
 
 static void scope(void)

@@ -77,6 +77,8 @@ const struct zp_metric_def zp_metric_defs[] = {
 	  "... because the task is out of scope (transparent=cgroup)" },
 	{ "pool/transparent_fallthrough_policy", ZP_M_COUNTER, "calls",
 	  "... because the pool cannot honour the task's NUMA policy or cpuset" },
+	{ "pool/transparent_fallthrough_unmovable", ZP_M_COUNTER, "calls",
+	  "... because the pool's page was not allocated movable (taken while the mode was off, or given back); that page goes back to the allocator" },
 	{ "pool/node<N>/pages", ZP_M_GAUGE, "pages",
 	  "zeroed pages ready on node N" },
 	{ "pool/node<N>/dirty_pages", ZP_M_GAUGE, "pages",
@@ -277,4 +279,4 @@ const struct zp_metric_def zp_metric_defs[] = {
 	  "consecutive failed requests before the channel is dropped, 0..1000000; 0: never" },
 };
 
-const int zp_nr_metric_defs = 134;
+const int zp_nr_metric_defs = 135;
