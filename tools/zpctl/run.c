@@ -107,6 +107,12 @@ static int run_cgroup_setup(struct run_state *s, const char *given)
 	return 0;
 }
 
+static void run_cgroup_restore(const struct run_state *s)
+{
+	run_write("pool/transparent_cgroup",
+		  *s->old_cgroup ? s->old_cgroup : "\n");
+}
+
 /* Takes transparent mode for our cgroup; 0 or -1 with a message. */
 static int run_mode_take(struct run_state *s)
 {
@@ -126,8 +132,11 @@ static int run_mode_take(struct run_state *s)
 		       s->old_mode, *s->old_cgroup ? ", cgroup " : "",
 		       s->old_cgroup);
 		err = -1;
-	} else if (run_write("pool/transparent_cgroup", s->cg_rel) ||
-		   run_write("pool/transparent", "cgroup")) {
+	} else if (run_write("pool/transparent_cgroup", s->cg_rel)) {
+		err = -1;
+	} else if (run_write("pool/transparent", "cgroup")) {
+		/* EBUSY: another IPMODIFY user (a livepatch) has the function */
+		run_cgroup_restore(s);
 		err = -1;
 	}
 	free(path);
@@ -138,8 +147,7 @@ static int run_mode_take(struct run_state *s)
 static void run_mode_restore(struct run_state *s)
 {
 	run_write("pool/transparent", s->old_mode);
-	run_write("pool/transparent_cgroup",
-		  *s->old_cgroup ? s->old_cgroup : "\n");
+	run_cgroup_restore(s);
 }
 
 /* The child: joins the cgroup, then becomes the command. */

@@ -5,6 +5,7 @@
  * codes against that fake tree ($ZPCTL is the binary under test).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -801,6 +802,51 @@ static void test_load_installed(void)
 	free(base);
 }
 
+/* Some existing cgroup directory (`run --cgroup` only stats it), or NULL. */
+static char *some_cgroup(void)
+{
+	DIR *d = opendir("/sys/fs/cgroup");
+	struct dirent *e;
+	char *name = NULL;
+
+	while (d && !name && (e = readdir(d)))
+		if (e->d_type == DT_DIR && e->d_name[0] != '.')
+			name = zp_xstrdup(e->d_name);
+	if (d)
+		closedir(d);
+	return name;
+}
+
+/*
+ * run: when the mode cannot be switched (EBUSY from another IPMODIFY
+ * user; here a write to /dev/full fails), the cgroup it wrote first is
+ * put back as it was.
+ */
+static void test_run_restores(void)
+{
+	char *cg = some_cgroup(), *path;
+	int rc;
+
+	if (!cg) {
+		printf("ok %d - test_zpctl: run restores transparent_cgroup # SKIP no cgroup directory\n",
+		       ++t_count);
+		return;
+	}
+	put("sys/pool/transparent_cgroup", "", 0644);
+	path = zp_xasprintf("%s/sys/pool/transparent", fake);
+	unlink(path);
+	if (symlink("/dev/full", path))
+		exit(1);
+	rc = run(NULL, "run -q --cgroup %s -- true", cg);
+	ok(rc == 1 && fake_first_byte("sys/pool/transparent_cgroup") == '\n',
+	   "run: a mode that cannot be set fails (1, got %d) and leaves transparent_cgroup as it was",
+	   rc);
+	unlink(path);
+	unlink_fake("sys/pool/transparent_cgroup");
+	free(path);
+	free(cg);
+}
+
 static void test_cli(void)
 {
 	char *out, val[64];
@@ -814,6 +860,7 @@ static void test_cli(void)
 	ok(run(NULL, "") == 2, "cli: no command is a usage error (2)");
 	ok(run(NULL, "--help") == 0, "cli: --help exits 0");
 	ok(run(NULL, "frobnicate") == 2, "cli: unknown command exits 2");
+	test_run_restores();
 	ok(run(NULL, "--version") == 0, "cli: --version exits 0");
 	ok(run(NULL, "help ab") == 0, "cli: help COMMAND exits 0");
 	rc = run(&out, "status --bogus");
