@@ -93,7 +93,7 @@ struct bte_req {
 	dma_addr_t dst;
 	size_t len;
 	unsigned long deadline;		/* jiffies */
-	u64 submitted_ns;		/* for bte_complete's ns */
+	u64 submitted_ns;		/* for bte_complete's ns; 0 untraced */
 	/* Under ch->lock: descriptors not yet reported, first error. */
 	unsigned int chunks_left;
 	int status;

@@ -227,6 +227,10 @@ static void test_ab(const char *self)
 	rc = run("ab --runs 2 --warmup 0 --from %s --csv -- false", moddir);
 	check(rc == 1 && has("order,side,run,wall_s,cmd_cpu_s,system_cpu_s") &&
 	      has("\n4,A,2,"), "ab --csv: rows per run in A B B A order; a failing COMMAND exits 1");
+	rc = run("ab --runs 1 --warmup 0 --from %s --module ptshare -- sh -c \"! grep -q '^zeropool ' /proc/modules\"",
+		 moddir);
+	check(rc == 0 && !has("pool to wait for"),
+	      "ab --module ptshare: side B has ptshare without zeropool.ko, and waits for no pool");
 	rc = run("ab --runs 1 --warmup 0 --from %s --timeout 0.5 -- sleep 60", moddir);
 	check(rc == 1 && has("timeout"), "ab --timeout: COMMAND killed, the run marked, exit 1");
 	unlink("/tmp/t_zpctl.prepare");

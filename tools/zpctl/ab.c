@@ -157,12 +157,13 @@ static int ab_one(struct ab *ab, struct zp_kmod *k, struct ab_run *r,
 		zp_err("ab: --prepare '%s' failed", ab->prepare);
 		return -1;
 	}
-	if (b) {
+	if (b && ab->loads_pool) {
 		r->fill_err = zp_pool_wait_filled(ab->fill_timeout, &r->fill_s);
 		if (r->fill_err)
 			ab_fill_note(r, ab->fill_timeout);
-		zp_snap_read(zp_sysfs_root, &before);
 	}
+	if (b)
+		zp_snap_read(zp_sysfs_root, &before);
 	if (zp_measure(ab->cmd, out_fd, ab->timeout, &r->s)) {
 		if (b)
 			zp_snap_free(&before);
@@ -226,7 +227,7 @@ static int ab_parse_modules(struct ab *ab, char **words, int nwords)
 	for (i = 0; i < ab->nspecs; i++) {
 		if (!strcmp(ab->specs[i].name, "zeropool"))
 			have_base = true;
-		else
+		else if (zp_module_needs_pool(ab->specs[i].name))
 			need_base = true;
 	}
 	if (need_base && !have_base) {
@@ -236,6 +237,7 @@ static int ab_parse_modules(struct ab *ab, char **words, int nwords)
 		ab->specs[ab->nspecs++].implied = true;
 	}
 	zp_sort_modspecs(ab->specs, ab->nspecs, false);
+	ab->loads_pool = have_base || need_base;
 	return 0;
 }
 

@@ -45,6 +45,7 @@ struct ab {
 	double timeout, fill_timeout;
 	struct zp_modspec specs[ZP_NR_MODULES];
 	int nspecs;
+	bool loads_pool;		/* zeropool among specs: B waits for fill */
 	struct ab_run *run;		/* in the order they ran */
 	int nrun;
 	struct ab_counter *ctr;

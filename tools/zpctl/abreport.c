@@ -195,7 +195,8 @@ void ab_print_text(struct ab *ab)
 	       ab->runs, ab->runs == 1 ? "" : "s", ab->warmup,
 	       ab->warmup == 1 ? "" : "s");
 	printf("  A: no module of the set loaded\n  B: %s loaded\n", mods);
-	ab_print_fill(ab);
+	if (ab->loads_pool)
+		ab_print_fill(ab);
 	printf("  command (stdin /dev/null):");
 	for (i = 0; ab->cmd[i]; i++)
 		printf(" %s", ab->cmd[i]);

@@ -123,7 +123,7 @@ int cmd_load(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < n; i++)
-		if (strcmp(specs[i].name, "zeropool"))
+		if (zp_module_needs_pool(specs[i].name))
 			need_base = true;
 	for (i = 0; i < n; i++)
 		if (!strcmp(specs[i].name, "zeropool"))

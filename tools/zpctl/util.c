@@ -61,6 +61,16 @@ int zp_module_index(const char *name)
 	return -1;
 }
 
+/*
+ * pagesplice and bte_offload take and zero their pages through zeropool.ko
+ * (they depend on it); ptshare registers with zeropool_core alone, and
+ * loading the pool beside it would start scrub threads its A/B never asked for.
+ */
+bool zp_module_needs_pool(const char *name)
+{
+	return !strcmp(name, "pagesplice") || !strcmp(name, "bte_offload");
+}
+
 static void zp_vmsg(const char *tag, const char *fmt, va_list ap)
 {
 	fflush(stdout);

@@ -29,6 +29,8 @@
 #define ZP_NR_MODULES	4
 extern const char *const zp_modules[ZP_NR_MODULES];
 int zp_module_index(const char *name);
+/* Does module @name of the set depend on zeropool.ko (not just the core)? */
+bool zp_module_needs_pool(const char *name);
 
 /*
  * Where the kernel's files are.  Tests point them at a fake tree with

@@ -770,6 +770,18 @@ static void test_load_installed(void)
 	ok(rc == 1 && strstr(out, "blacklisted in modprobe.d") && !strstr(out, "would insert ptshare"),
 	   "load: a module blacklisted in modprobe.d is refused, exit 1");
 	free(out);
+	run_env = zp_xasprintf("ZPCTL_SYSMODULE=%s/nomod ZPCTL_MODULES_DIR=%s ZPCTL_MODPROBE_D=/dev/null",
+			       fake, base);
+	rc = run(&out, "load --dry-run ptshare");
+	ok(rc == 0 && strstr(out, "would insert ptshare ") &&
+	   strstr(out, "would insert zeropool_core ") &&
+	   !strstr(out, "would insert zeropool "),
+	   "load: ptshare alone needs zeropool_core, not the pool (zeropool.ko)");
+	if (!strstr(out, "would insert ptshare "))
+		diag_text("load --dry-run ptshare", out);
+	free(out);
+	free((char *)run_env);
+	run_env = cmd;
 	rc = run(&out, "load --dry-run --from /nonexistent zeropool");
 	ok(rc == 1 && strstr(out, "module not found"), "load --dry-run --from: a missing file is still an error");
 	free(out);
