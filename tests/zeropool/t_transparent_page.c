@@ -2,10 +2,11 @@
 /*
  * The page a transparent fault gets must be one the allocator could have
  * returned: allocated movable (the mode refills a pool filled while it was
- * off, and never serves an unmovable page), mapped once, flagged as an
- * anonymous page, readable through the kernel's own mapping of it (where
- * KASAN would catch a poisoned page), with page-owner's record saying
- * movable where the kernel keeps one (page_owner=on: the debug lane).
+ * off, and never serves an unmovable page), counted in RSS, mapped once,
+ * flagged as an anonymous page, readable through the kernel's own mapping
+ * of it (where KASAN would catch a poisoned page), with page-owner's
+ * record saying movable where the kernel keeps one (page_owner=on: the
+ * debug lane).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #define PAGE		4096UL
 #define NR		1024UL
 #define WARM		8000
+#define RSS_SLACK_KB	512
 #define PAGE_OWNER	"/sys/kernel/debug/page_owner"
 
 /* include/uapi/linux/kernel-page-flags.h */
@@ -222,6 +224,7 @@ static void given_back_not_served(void)
 
 int main(void)
 {
+	int64_t rss;
 	uint64_t taken, served, unmovable, *pfn = calloc(NR, sizeof(*pfn));
 	unsigned char *p;
 	unsigned long i;
@@ -245,12 +248,19 @@ int main(void)
 	if (p == MAP_FAILED)
 		tap_bail("mmap");
 	madvise(p, NR * PAGE, MADV_NOHUGEPAGE);
+	rss = zp_status_kb("RssAnon");
 	served = zp_get("pool/transparent_pages");
 	for (i = 0; i < NR; i++)
 		p[i * PAGE] = (unsigned char)i | 1;
 	served = zp_get("pool/transparent_pages") - served;
+	rss = zp_status_kb("RssAnon") - rss;
 	tap_ok(served >= NR / 2, "the faults were served from the pool (%llu of %lu)",
 	       (unsigned long long)served, NR);
+	/* the kernel's RSS counters are batched per task or per CPU */
+	tap_ok(rss + RSS_SLACK_KB >= (int64_t)NR * 4 &&
+	       rss <= (int64_t)NR * 4 + RSS_SLACK_KB,
+	       "RssAnon grew by the pages faulted in (%lld KiB for %lu KiB)",
+	       (long long)rss, NR * 4);
 	if (!zp_read_u64("pool/transparent_fallthrough_unmovable", &unmovable))
 		tap_diag("fall-throughs: unmovable %llu, misses %llu",
 			 (unsigned long long)unmovable,
