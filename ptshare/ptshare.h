@@ -147,6 +147,7 @@ struct pts_slot {
 	struct pts_record rec;		/* fork-side figures filled here */
 	void *own_buf;			/* slots.c: PTS_SLOT_BUF, from init */
 	struct pts_big *big;		/* slots.c: sized to a big parent */
+	u64 freed_ns;			/* slots.c: when it last went FREE */
 	u64 claim_seq;			/* order of claims: youngest wins */
 	struct pts_ranges ranges;	/* walk.c; see struct pts_ranges */
 	atomic_t misses;		/* attrib.c: events this slot missed */
@@ -273,6 +274,8 @@ u64 pts_fork_done(struct pts_slot *slot, pid_t child);
 pid_t pts_pid_global(pid_t nr);
 void pts_mm_exit(struct mm_struct *mm);
 u64 pts_slots_expire(u64 now);
+u64 pts_slots_trim(u64 now);
+unsigned long pts_big_bytes(void);
 void pts_slots_close_all(void);
 unsigned int pts_windows_open(void);
 

@@ -16,8 +16,11 @@
  * parent's page-table pages (mm_pgtables_bytes(), every level, so never
  * fewer than the PTE tables fork can copy).  Up to PTS_SLOT_BUF the
  * slot's own buffer holds it; beyond, a buffer of that size is allocated
- * (GFP_ATOMIC, not in NMI context) and kept for the slot's next big fork.
- * When none can be had, the set saturates and the record says so.
+ * (GFP_ATOMIC, not in NMI context) and kept for the slot's next big fork;
+ * the sweeper gives it back once the slot has been free for
+ * PTS_BIG_IDLE_NS (up to PTS_NR_SLOTS buffers of KMALLOC_MAX_SIZE would
+ * otherwise stay allocated while ptshare is loaded).  When none can be
+ * had, the set saturates and the record says so.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -42,6 +45,10 @@ static atomic_t pts_open_windows = ATOMIC_INIT(0);
 unsigned long pts_mm_slots[1 << PTS_MM_BITS];
 static atomic64_t pts_claims = ATOMIC64_INIT(0);
 static void *pts_bufs;
+/* Bytes of the slots' big buffers (ptshare/range_buffer_bytes). */
+static atomic_long_t pts_big_total = ATOMIC_LONG_INIT(0);
+
+#define PTS_BIG_IDLE_NS		(10 * NSEC_PER_SEC)
 
 /* Which of pts_mm_slots holds @mm's slots. */
 static unsigned long *pts_mm_bucket(struct mm_struct *mm)
@@ -65,6 +72,21 @@ static void pts_slot_reset_locked(struct pts_slot *slot)
 	set_bit(pts_slot_index(slot), pts_mm_bucket(current->mm));
 }
 
+/* By the slot's owner (a claim, the sweeper's trim, unload). */
+static void pts_big_free(struct pts_slot *slot)
+{
+	if (!slot->big)
+		return;
+	atomic_long_sub(slot->big->size, &pts_big_total);
+	kfree(slot->big);
+	slot->big = NULL;
+}
+
+unsigned long pts_big_bytes(void)
+{
+	return atomic_long_read(&pts_big_total);
+}
+
 /*
  * Lays the slot's range set out for the current task's fork: in the
  * slot's own buffer, or in one sized to the parent (see the top).
@@ -81,8 +103,9 @@ static void pts_slot_size_ranges(struct pts_slot *slot)
 		big = kmalloc(sizeof(*big) + need, GFP_ATOMIC | __GFP_NOWARN);
 		if (big) {
 			big->size = need;
-			kfree(slot->big);	/* no mm matches the slot */
+			pts_big_free(slot);	/* no mm matches the slot */
 			slot->big = big;
+			atomic_long_add(need, &pts_big_total);
 		}
 		big = slot->big;
 	}
@@ -181,6 +204,7 @@ static void pts_slot_free_locked(struct pts_slot *slot)
 	WRITE_ONCE(slot->owner, NULL);
 	WRITE_ONCE(slot->parent_mm, NULL);
 	WRITE_ONCE(slot->child_mm, NULL);
+	slot->freed_ns = pts_now_ns();
 	atomic_set_release(&slot->state, PTS_FREE);
 	atomic_dec(&pts_active);
 }
@@ -331,6 +355,35 @@ u64 pts_slots_expire(u64 now)
 	return next;
 }
 
+/*
+ * From the sweeper: frees the big buffers of slots free for
+ * PTS_BIG_IDLE_NS.  Holding a slot FORKING without claiming it keeps
+ * forks away from it (they take another) while it matches no mm, so no
+ * fault searches it.  Returns when to look again, or U64_MAX.
+ */
+u64 pts_slots_trim(u64 now)
+{
+	struct pts_slot *slot;
+	u64 next = U64_MAX;
+	int i;
+
+	for (i = 0; i < PTS_NR_SLOTS; i++) {
+		slot = &pts_slots[i];
+		if (!READ_ONCE(slot->big) ||
+		    atomic_cmpxchg(&slot->state, PTS_FREE, PTS_FORKING) !=
+		    PTS_FREE)
+			continue;
+		if (slot->big && slot->freed_ns + PTS_BIG_IDLE_NS <= now) {
+			pts_big_free(slot);
+			pts_ranges_init(slot, slot->own_buf, PTS_SLOT_BUF, 0);
+		} else if (slot->big) {
+			next = min(next, slot->freed_ns + PTS_BIG_IDLE_NS);
+		}
+		atomic_set_release(&slot->state, PTS_FREE);
+	}
+	return next;
+}
+
 unsigned int pts_windows_open(void)
 {
 	return atomic_read(&pts_open_windows);
@@ -379,10 +432,8 @@ void pts_slots_exit(void)
 {
 	int i;
 
-	for (i = 0; i < PTS_NR_SLOTS; i++) {
-		kfree(pts_slots[i].big);
-		pts_slots[i].big = NULL;
-	}
+	for (i = 0; i < PTS_NR_SLOTS; i++)
+		pts_big_free(&pts_slots[i]);
 	vfree(pts_bufs);
 	pts_bufs = NULL;
 }

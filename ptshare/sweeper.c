@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The sweeper: delayed work that closes the windows whose window_ms ran
- * out.  Kept apart from the slot table so that slots.c never schedules
+ * out, and gives back the big range buffers of slots long free.  Kept apart from the slot table so that slots.c never schedules
  * work: the fork probe arms the sweeper after pts_fork_done() opened a
  * window, and the sweeper asks slots.c to close what has expired.
  *
@@ -22,7 +22,7 @@ static DECLARE_DELAYED_WORK(pts_sweep, pts_sweep_fn);
 static void pts_sweep_fn(struct work_struct *work)
 {
 	u64 now = pts_now_ns();
-	u64 next = pts_slots_expire(now);
+	u64 next = min(pts_slots_expire(now), pts_slots_trim(now));
 
 	if (next != U64_MAX)
 		schedule_delayed_work(&pts_sweep,

@@ -53,6 +53,11 @@ static u64 pts_dropped_get(const struct zp_attr *attr)
 	return pts_ring_dropped();
 }
 
+static u64 pts_big_get(const struct zp_attr *attr)
+{
+	return pts_big_bytes();
+}
+
 static u64 pts_missed_get(const struct zp_attr *attr)
 {
 	return pts_probes_missed();
@@ -104,6 +109,7 @@ static ZP_COUNTER_ATOMIC(pts_a_closed, windows_closed,
 static ZP_GAUGE(pts_a_open, windows_open, pts_windows_get);
 static ZP_GAUGE(pts_a_dropped, records_dropped, pts_dropped_get);
 static ZP_GAUGE(pts_a_missed, probe_misses, pts_missed_get);
+static ZP_GAUGE(pts_a_big, range_buffer_bytes, pts_big_get);
 static ZP_TEXT(pts_a_attached, probes_attached, pts_attached_text);
 static ZP_TEXT(pts_a_attach, attach, pts_attach_text);
 static ZP_TEXT(pts_a_attach_entry, attach_entry, pts_attach_entry_text);
@@ -134,6 +140,7 @@ static struct attribute *pts_attrs[] = {
 	ZP_ATTR_PTR(pts_a_open),
 	ZP_ATTR_PTR(pts_a_dropped),
 	ZP_ATTR_PTR(pts_a_missed),
+	ZP_ATTR_PTR(pts_a_big),
 	ZP_ATTR_PTR(pts_a_attached),
 	ZP_ATTR_PTR(pts_a_attach),
 	ZP_ATTR_PTR(pts_a_attach_entry),

@@ -163,7 +163,29 @@ static void test_big_parent(void)
 	       (unsigned long long)sat);
 	if (!ok || full || sat)
 		show_record(w.pid);
+	tap_ok(zp_get(P "range_buffer_bytes") > 16384,
+	       "honest: its set is in a buffer beyond the slot's own 16 KiB (range_buffer_bytes %llu)",
+	       (unsigned long long)zp_get(P "range_buffer_bytes"));
 	munmap(p, BIG_RANGES * RANGE);
+}
+
+/*
+ * The big parent's buffer is not kept for as long as ptshare is loaded:
+ * once its slot has been free for 10 s, the sweeper's next pass (armed
+ * by every window, here of 200 ms) gives it back.
+ */
+static void test_big_buffer_returned(void)
+{
+	struct waiter w;
+	bool ok;
+
+	zp_set(P "window_ms", "200");
+	w = fork_waiter();
+	end_waiter(&w);
+	/* a sweep armed by an earlier 60 s window may come first */
+	ok = zp_wait_eq(P "range_buffer_bytes", 0, 90000 * zp_slowdown());
+	tap_ok(ok, "honest: the big buffer is given back after its slot was idle (range_buffer_bytes %llu)",
+	       (unsigned long long)zp_get(P "range_buffer_bytes"));
 }
 
 #define N_RANGES	64
@@ -387,6 +409,7 @@ int main(int argc, char **argv)
 	test_complete();
 	test_vfork();
 	test_trace();
+	test_big_buffer_returned();
 	zp_unload_quiet("ptshare");
 	return tap_done();
 }

@@ -219,6 +219,8 @@ const struct zp_metric_def zp_metric_defs[] = {
 	  "gauge: forks whose window is open now" },
 	{ "ptshare/records_dropped", ZP_M_GAUGE, "records",
 	  "gauge: records overwritten in the ring" },
+	{ "ptshare/range_buffer_bytes", ZP_M_GAUGE, "bytes",
+	  "gauge: memory held for the copied-range sets of forks of parents too big for a slot's own 16 KiB (up to one KMALLOC_MAX_SIZE buffer per slot, 32 slots); kept for the slot's next big fork, and given back once the slot has been free for 10 s, when the sweeper next passes: no later than 10 s after that fork's window_ms ran out" },
 	{ "ptshare/probe_misses", ZP_M_GAUGE, "calls",
 	  "gauge: nmissed summed over every probe (return-probe instances exhausted, or recursion)" },
 	{ "ptshare/attach", ZP_M_TEXT, "text",
@@ -279,4 +281,4 @@ const struct zp_metric_def zp_metric_defs[] = {
 	  "consecutive failed requests before the channel is dropped, 0..1000000; 0: never" },
 };
 
-const int zp_nr_metric_defs = 135;
+const int zp_nr_metric_defs = 136;
