@@ -87,12 +87,15 @@ static void storm_round(int round)
 		 (unsigned long long)zp_get("ptshare/nmi_lock_misses"));
 	tap_ok(traced > 0, "ptshare: round %d: forks traced during the storm",
 	       round);
-	/* An open debugfs file holds a module reference: EAGAIN, retry. */
-	for (tries = 0; tries < 200; tries++) {
+	/*
+	 * An open debugfs file holds a module reference: EAGAIN, retry
+	 * between the reader's reads (slower ones under KASAN).
+	 */
+	for (tries = 0; tries < 200 * zp_slowdown(); tries++) {
 		err = zp_mod_unload("ptshare");
 		if (err != -EAGAIN && err != -EBUSY)
 			break;
-		zp_sleep_ms(2);
+		zp_sleep_ms(2 * zp_slowdown());
 	}
 	tap_ok(!err, "ptshare: round %d: unload during the fork storm (%s)",
 	       round, err ? strerror(-err) : "ok");
