@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The sweeper: delayed work that closes the windows whose window_ms ran
- * out, and gives back the big range buffers of slots long free.  Kept apart from the slot table so that slots.c never schedules
- * work: the fork probe arms the sweeper after pts_fork_done() opened a
- * window, and the sweeper asks slots.c to close what has expired.
+ * out, and gives back the big range buffers of slots long free.  Kept
+ * apart from the slot table so that slots.c never schedules work: the
+ * fork probe arms the sweeper after pts_fork_done() opened a window, and
+ * the sweeper asks slots.c to close what has expired and to trim.
  *
  * Also the one deferral probe handlers need: a wake_up() asked for in NMI
  * context (a handler that fired through int3) runs from an irq_work.

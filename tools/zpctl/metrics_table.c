@@ -46,7 +46,7 @@ const struct zp_metric_def zp_metric_defs[] = {
 	{ "pool/held_pages", ZP_M_GAUGE, "pages",
 	  "everything counted against max_pages" },
 	{ "pool/hits", ZP_M_COUNTER, "pages",
-	  "pages handed out from the pool" },
+	  "pages taken from the pool: handed out, or (transparent mode) found unmovable and sent back to the allocator (transparent_fallthrough_unmovable)" },
 	{ "pool/misses", ZP_M_COUNTER, "pages",
 	  "requests the pool could not serve: allocated and zeroed inline" },
 	{ "pool/given_back", ZP_M_COUNTER, "pages",
